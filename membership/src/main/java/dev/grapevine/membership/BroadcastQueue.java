@@ -1,11 +1,10 @@
 package dev.grapevine.membership;
 
 import java.util.ArrayList;
-import java.util.Comparator;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeSet;
 
 /**
  * memberlist's {@code TransmitLimitedQueue}: broadcasts waiting to be piggybacked, each sent at
@@ -17,6 +16,12 @@ import java.util.TreeSet;
  * each other. The queue is bounded: past {@code capacity}, the broadcasts sent most often (then
  * smallest, oldest) are dropped first, as memberlist's {@code Prune} does.
  *
+ * <p>Storage is column-wise, like {@link MemberTable}: during a mass join every node queues an
+ * alive for every member it learns, so a simulator of n nodes holds n² items at its peak. Each
+ * item costs about 40 bytes: its message and name references, a packed sort key
+ * ({@code transmits | 65535 − length | newest-first sequence}) in a {@link SortedLongIndex}, and
+ * a name-index entry; no object per item.
+ *
  * <p>Core-thread only.
  */
 final class BroadcastQueue {
@@ -27,38 +32,32 @@ final class BroadcastQueue {
         void finished(boolean transmitted);
     }
 
-    private static final Comparator<Item> ORDER = (a, b) -> {
-        if (a.transmits != b.transmits) {
-            return Integer.compare(a.transmits, b.transmits);
-        }
-        if (a.length != b.length) {
-            return Integer.compare(b.length, a.length);
-        }
-        return Long.compare(b.id, a.id);
-    };
+    /** The largest message the key can order. */
+    static final int MAX_LENGTH = 0xffff;
+    private static final int SEQ_BITS = 36;
+    private static final long SEQ_MAX = (1L << SEQ_BITS) - 1;
+    private static final int LENGTH_SHIFT = SEQ_BITS;
+    private static final int TRANSMITS_SHIFT = SEQ_BITS + 16;
+    /** Transmit counts stay below this (memberlist's limits are at most a few hundred). */
+    static final int MAX_TRANSMITS = (1 << (63 - TRANSMITS_SHIFT)) - 1;
 
-    private static final class Item {
-        int transmits;
-        final int length;
-        final long id;
-        final byte[] message;
-        final String name;
-        final FinishListener listener;
-
-        Item(int transmits, int length, long id, byte[] message, String name, FinishListener listener) {
-            this.transmits = transmits;
-            this.length = length;
-            this.id = id;
-            this.message = message;
-            this.name = name;
-            this.listener = listener;
-        }
-    }
-
-    private final TreeSet<Item> ordered = new TreeSet<>(ORDER);
-    private final Map<String, Item> byName = new HashMap<>();
     private final int capacity;
-    private long idGen;
+    private final SortedLongIndex order = new SortedLongIndex();
+
+    // Item columns, indexed by slot.
+    private byte[][] messages = new byte[16][];
+    private String[] names = new String[16];
+    private long[] keys = new long[16];
+    private int[] freeSlots = new int[16];
+    private int freeCount;
+    private int slotsUsed;
+    /** Listeners are rare (a leave, an update): kept aside rather than in a column. */
+    private final Map<Integer, FinishListener> listeners = new HashMap<>();
+
+    // name -> slot + 1, open addressing with linear probing; load at most 1/2.
+    private int[] nameIndex = new int[16];
+    private int named;
+    private long seq;
 
     BroadcastQueue(int capacity) {
         this.capacity = capacity;
@@ -67,26 +66,36 @@ final class BroadcastQueue {
     /**
      * Queues {@code message}. When {@code name} is not null, a queued broadcast of the same name is
      * replaced (its listener told {@code finished(false)}).
+     *
+     * @throws IllegalArgumentException when the message is longer than {@value #MAX_LENGTH} bytes
      */
     void queue(String name, byte[] message, FinishListener listener) {
+        if (message.length > MAX_LENGTH) {
+            throw new IllegalArgumentException("broadcast of " + message.length + " bytes is too large");
+        }
         if (name != null) {
-            Item old = byName.remove(name);
-            if (old != null) {
-                ordered.remove(old);
-                notifyFinished(old, false);
+            int old = findNamed(name);
+            if (old >= 0) {
+                order.remove(keys[old]);
+                finish(old, false);
             }
         }
-        Item item = new Item(0, message.length, ++idGen, message, name, listener);
-        ordered.add(item);
-        if (name != null) {
-            byName.put(name, item);
+        if (seq == SEQ_MAX) {
+            renumber();
         }
-        while (ordered.size() > capacity) {
-            Item drop = ordered.pollLast();
-            if (drop.name != null) {
-                byName.remove(drop.name);
-            }
-            notifyFinished(drop, false);
+        int slot = allocate();
+        messages[slot] = message;
+        names[slot] = name;
+        if (listener != null) {
+            listeners.put(slot, listener);
+        }
+        keys[slot] = key(0, message.length, ++seq);
+        order.insert(keys[slot], slot);
+        if (name != null) {
+            addNamed(name, slot);
+        }
+        while (order.size() > capacity) {
+            finish(order.pollLast(), false);
         }
     }
 
@@ -101,57 +110,54 @@ final class BroadcastQueue {
      * @return bytes used, overheads included
      */
     int take(int overhead, int limit, int maxCount, int transmitLimit, List<byte[]> out) {
-        if (ordered.isEmpty() || maxCount <= 0) {
+        if (order.isEmpty() || maxCount <= 0) {
             return 0;
         }
         int used = 0;
-        List<Item> reinsert = null;
         int taken = 0;
-        int transmits = ordered.first().transmits;
+        int[] again = null;
+        int againCount = 0;
+        int transmits = transmitsOf(order.firstKey());
         while (taken < maxCount) {
             int free = limit - used - overhead;
             if (free <= 0) {
                 break;
             }
-            // The first item at or after (transmits, free, newest) is the largest that fits in this
-            // tier, or the head of a later tier when none fits.
-            Item candidate = ordered.ceiling(new Item(transmits, free, Long.MAX_VALUE, null, null, null));
-            if (candidate == null) {
+            // The first key at or after (transmits, free, newest) is the largest message that fits
+            // in this tier, or the head of a later tier when none does.
+            if (!order.ceiling(key(transmits, Math.min(free, MAX_LENGTH), SEQ_MAX))) {
                 break;
             }
-            if (candidate.transmits != transmits || candidate.length > free) {
-                if (candidate.transmits == transmits) {
-                    transmits++;
-                } else {
-                    transmits = candidate.transmits;
-                }
+            long k = order.foundKey();
+            if (transmitsOf(k) != transmits) {
+                transmits = transmitsOf(k);
                 continue;
             }
-            ordered.remove(candidate);
-            out.add(candidate.message);
-            used += overhead + candidate.length;
+            int slot = order.removeFound();
+            byte[] msg = messages[slot];
+            out.add(msg);
+            used += overhead + msg.length;
             taken++;
-            if (candidate.transmits + 1 >= transmitLimit) {
-                if (candidate.name != null) {
-                    byName.remove(candidate.name);
-                }
-                notifyFinished(candidate, true);
+            if (transmits + 1 >= transmitLimit || transmits + 1 >= MAX_TRANSMITS) {
+                finish(slot, true);
             } else {
-                candidate.transmits++;
-                if (reinsert == null) {
-                    reinsert = new ArrayList<>();
+                keys[slot] = key(transmits + 1, msg.length, seqOf(k));
+                if (again == null) {
+                    again = new int[Math.min(maxCount, 64)];
+                } else if (againCount == again.length) {
+                    again = Arrays.copyOf(again, againCount * 2);
                 }
-                reinsert.add(candidate);
+                again[againCount++] = slot;
             }
         }
-        if (reinsert != null) {
-            ordered.addAll(reinsert);
+        for (int i = 0; i < againCount; i++) {
+            order.insert(keys[again[i]], again[i]);
         }
         return used;
     }
 
     int size() {
-        return ordered.size();
+        return order.size();
     }
 
     int capacity() {
@@ -160,17 +166,150 @@ final class BroadcastQueue {
 
     /** Drops everything (listeners told {@code finished(false)}). */
     void clear() {
-        List<Item> all = new ArrayList<>(ordered);
-        ordered.clear();
-        byName.clear();
-        for (Item i : all) {
-            notifyFinished(i, false);
+        int[] slots = order.values();
+        order.clear();
+        for (int slot : slots) {
+            finish(slot, false);
         }
     }
 
-    private static void notifyFinished(Item item, boolean transmitted) {
-        if (item.listener != null) {
-            item.listener.finished(transmitted);
+    // ---- keys ----------------------------------------------------------------------------------
+
+    private static long key(int transmits, int length, long sequence) {
+        return ((long) transmits << TRANSMITS_SHIFT) | ((long) (MAX_LENGTH - length) << LENGTH_SHIFT)
+                | (SEQ_MAX - sequence);
+    }
+
+    private static int transmitsOf(long key) {
+        return (int) (key >>> TRANSMITS_SHIFT);
+    }
+
+    private static long seqOf(long key) {
+        return SEQ_MAX - (key & SEQ_MAX);
+    }
+
+    /** Gives the queued items new sequence numbers 1..n in their current relative age. */
+    private void renumber() {
+        int[] slots = order.values();
+        Integer[] byAge = new Integer[slots.length];
+        for (int i = 0; i < slots.length; i++) {
+            byAge[i] = slots[i];
         }
+        Arrays.sort(byAge, (a, b) -> Long.compare(seqOf(keys[a]), seqOf(keys[b])));
+        order.clear();
+        seq = 0;
+        for (int slot : byAge) {
+            long k = keys[slot];
+            keys[slot] = key(transmitsOf(k), messages[slot].length, ++seq);
+            order.insert(keys[slot], slot);
+        }
+    }
+
+    // ---- slots ---------------------------------------------------------------------------------
+
+    private int allocate() {
+        if (freeCount > 0) {
+            return freeSlots[--freeCount];
+        }
+        if (slotsUsed == messages.length) {
+            int cap = messages.length * 2;
+            messages = Arrays.copyOf(messages, cap);
+            names = Arrays.copyOf(names, cap);
+            keys = Arrays.copyOf(keys, cap);
+        }
+        return slotsUsed++;
+    }
+
+    /** Releases a slot that is no longer in {@link #order} and tells its listener. */
+    private void finish(int slot, boolean transmitted) {
+        if (names[slot] != null) {
+            removeNamed(names[slot]);
+        }
+        messages[slot] = null;
+        names[slot] = null;
+        if (freeCount == freeSlots.length) {
+            freeSlots = Arrays.copyOf(freeSlots, freeCount * 2);
+        }
+        freeSlots[freeCount++] = slot;
+        if (freeCount == slotsUsed) {
+            seq = 0; // nothing queued any more: restart the sequence, as memberlist resets its ids
+        }
+        FinishListener l = listeners.isEmpty() ? null : listeners.remove(slot);
+        if (l != null) {
+            l.finished(transmitted);
+        }
+    }
+
+    // ---- name index ----------------------------------------------------------------------------
+
+    private int findNamed(String name) {
+        int mask = nameIndex.length - 1;
+        for (int h = spread(name.hashCode()) & mask; ; h = (h + 1) & mask) {
+            int v = nameIndex[h];
+            if (v == 0) {
+                return -1;
+            }
+            if (names[v - 1].equals(name)) {
+                return v - 1;
+            }
+        }
+    }
+
+    private void addNamed(String name, int slot) {
+        if ((named + 1) * 2 > nameIndex.length) {
+            int[] old = nameIndex;
+            nameIndex = new int[old.length * 2];
+            for (int v : old) {
+                if (v != 0) {
+                    insertNamed(names[v - 1], v - 1);
+                }
+            }
+        }
+        insertNamed(name, slot);
+        named++;
+    }
+
+    private void insertNamed(String name, int slot) {
+        int mask = nameIndex.length - 1;
+        int h = spread(name.hashCode()) & mask;
+        while (nameIndex[h] != 0) {
+            h = (h + 1) & mask;
+        }
+        nameIndex[h] = slot + 1;
+    }
+
+    /** Deletes with backward shifting, so linear probing needs no tombstones. */
+    private void removeNamed(String name) {
+        int mask = nameIndex.length - 1;
+        int h = spread(name.hashCode()) & mask;
+        while (true) {
+            int v = nameIndex[h];
+            if (v == 0) {
+                return;
+            }
+            if (names[v - 1].equals(name)) {
+                break;
+            }
+            h = (h + 1) & mask;
+        }
+        named--;
+        int hole = h;
+        for (int i = (hole + 1) & mask; nameIndex[i] != 0; i = (i + 1) & mask) {
+            int home = spread(names[nameIndex[i] - 1].hashCode()) & mask;
+            // Move the entry back into the hole unless its home lies cyclically in (hole, i].
+            boolean stays = hole <= i ? (hole < home && home <= i) : (hole < home || home <= i);
+            if (!stays) {
+                nameIndex[hole] = nameIndex[i];
+                hole = i;
+            }
+        }
+        nameIndex[hole] = 0;
+    }
+
+    private static int spread(int h) {
+        h ^= h >>> 16;
+        h *= 0x85ebca6b;
+        h ^= h >>> 13;
+        return h;
     }
 }

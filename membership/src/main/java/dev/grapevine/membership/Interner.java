@@ -28,4 +28,13 @@ public interface Interner {
     default byte[] meta(byte[] meta) {
         return meta;
     }
+
+    /**
+     * An equal, shared encoded broadcast. During a mass join every core queues the same encoded
+     * alive messages, each until it has been sent a few times; sharing them keeps a simulator's
+     * memory linear in the cluster size for this part. The core never modifies these arrays.
+     */
+    default byte[] broadcast(byte[] encoded) {
+        return encoded;
+    }
 }

@@ -775,7 +775,7 @@ public final class MembershipCore {
             refute(slot, a.incarnation());
         } else {
             byte[] msg = WireEncoder.encode(a);
-            memberBroadcasts.queue(a.node(), msg, notify);
+            memberBroadcasts.queue(table.name(slot), interner.broadcast(msg), notify);
             ProtocolVersions v = ProtocolVersions.fromVsn(a.vsn());
             if (v != null) {
                 table.setVersions(slot, v);
@@ -813,7 +813,7 @@ public final class MembershipCore {
         if (existing != null) {
             if (existing.confirm(s.from())) {
                 counters.confirmations++;
-                memberBroadcasts.queue(s.node(), WireEncoder.encode(s), null);
+                memberBroadcasts.queue(table.name(slot), interner.broadcast(WireEncoder.encode(s)), null);
                 long remaining = existing.remaining(clock.getAsLong());
                 existing.token = ++tokens;
                 schedule(Timer.Kind.SUSPICION, existing.token, s.node(), Math.max(0, remaining));
@@ -827,7 +827,7 @@ public final class MembershipCore {
             refute(slot, s.incarnation());
             return;
         }
-        memberBroadcasts.queue(s.node(), WireEncoder.encode(s), null);
+        memberBroadcasts.queue(table.name(slot), interner.broadcast(WireEncoder.encode(s)), null);
         counters.suspicionsStarted++;
         long now = clock.getAsLong();
         table.setIncarnation(slot, s.incarnation());
@@ -877,9 +877,9 @@ public final class MembershipCore {
                 refute(slot, d.incarnation());
                 return;
             }
-            memberBroadcasts.queue(d.node(), WireEncoder.encode(d), transmitted -> reportLeave(transmitted));
+            memberBroadcasts.queue(localName, WireEncoder.encode(d), transmitted -> reportLeave(transmitted));
         } else {
-            memberBroadcasts.queue(d.node(), WireEncoder.encode(d), null);
+            memberBroadcasts.queue(table.name(slot), interner.broadcast(WireEncoder.encode(d)), null);
         }
         table.setIncarnation(slot, d.incarnation());
         boolean left = d.node().equals(d.from());

@@ -94,7 +94,7 @@ public final class Main {
                 "  --preset         memberlist config and network preset (default lan)",
                 "  --duration-s     the scenario's main duration (default 600; partition: 3 x max suspicion)",
                 "  --compression    LZW compression of packets and streams (default on, as memberlist)",
-                "  --reconnect-s    Serf-style reconnect interval in the partition scenario (default 30; 0 = off)",
+                "  --reconnect-s    the core's reconnect interval to failed members (default 30; 0 = off, as memberlist)",
                 "  --csv            write per-simulated-second progress to FILE",
                 "The last line on stdout is a JSON object with the results; progress goes to stderr."));
     }

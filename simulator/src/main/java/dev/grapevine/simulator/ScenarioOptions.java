@@ -23,7 +23,7 @@ import java.util.Objects;
  *                      default
  * @param compression   whether cores LZW-compress packets and streams (memberlist's default: on);
  *                      protocol behaviour is the same either way, only byte counts and speed differ
- * @param reconnectS    Serf-style reconnect interval in seconds for the {@code partition} scenario
+ * @param reconnectS    the core's {@code reconnectInterval} in seconds (null: the preset's 30 s; 0 disables)
  *                      ({@code null}: Serf's 30 s; 0 disables it)
  * @param csv           where to write the per-second series, or {@code null}
  */

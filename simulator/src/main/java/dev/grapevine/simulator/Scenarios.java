@@ -35,8 +35,6 @@ final class Scenarios {
     static final double RECOVERY_MAX_S = 600;
     /** Timeout given to {@code leave} in the leave scenario (Serf's BroadcastTimeout). */
     static final Duration LEAVE_TIMEOUT = Duration.ofSeconds(5);
-    /** Serf's default reconnect interval. */
-    static final double SERF_RECONNECT_S = 30;
 
     private Scenarios() {
     }
@@ -65,7 +63,11 @@ final class Scenarios {
             case "local" -> MembershipConfig.local();
             default -> MembershipConfig.lan();
         };
-        return base.toBuilder().lifeguard(o.lifeguard()).compression(o.compression()).build();
+        MembershipConfig.Builder b = base.toBuilder().lifeguard(o.lifeguard()).compression(o.compression());
+        if (o.reconnectS() != null) {
+            b.reconnectInterval(Duration.ofNanos(Math.round(o.reconnectS() * 1e9)));
+        }
+        return b.build();
     }
 
     /** The preset's network model, with the options' latency and loss. */
@@ -115,7 +117,7 @@ final class Scenarios {
         int samplerGeneration;
         private long lastProgressWall = System.nanoTime();
 
-        Harness(ScenarioOptions o, Consumer<String> progress, Duration reconnect) {
+        Harness(ScenarioOptions o, Consumer<String> progress) {
             this.o = o;
             this.progress = progress;
             this.n = o.nodes();
@@ -124,7 +126,6 @@ final class Scenarios {
                     .seed(o.seed())
                     .config(config)
                     .network(network(o))
-                    .serfReconnect(reconnect)
                     .build();
             sim.addNodes(n);
             report.put("scenario", o.scenario());
@@ -392,7 +393,7 @@ final class Scenarios {
 
         @Override
         public ScenarioReport run(ScenarioOptions o, Consumer<String> progress) {
-            Harness h = new Harness(o, progress, Duration.ZERO);
+            Harness h = new Harness(o, progress);
             double max = o.durationS() == null ? DEFAULT_DURATION_S : o.durationS();
             h.report.put("duration_s", max);
             h.beginPhase("join");
@@ -426,7 +427,7 @@ final class Scenarios {
 
         @Override
         public ScenarioReport run(ScenarioOptions o, Consumer<String> progress) {
-            Harness h = new Harness(o, progress, Duration.ZERO);
+            Harness h = new Harness(o, progress);
             double max = o.durationS() == null ? DEFAULT_DURATION_S : o.durationS();
             h.report.put("duration_s", max);
             h.warmUp();
@@ -475,7 +476,7 @@ final class Scenarios {
 
         @Override
         public ScenarioReport run(ScenarioOptions o, Consumer<String> progress) {
-            Harness h = new Harness(o, progress, Duration.ZERO);
+            Harness h = new Harness(o, progress);
             double max = o.durationS() == null ? DEFAULT_DURATION_S : o.durationS();
             h.report.put("duration_s", max);
             h.warmUp();
@@ -535,7 +536,7 @@ final class Scenarios {
         }
 
         private static double reconnect(ScenarioOptions o) {
-            return o.reconnectS() == null ? SERF_RECONNECT_S : o.reconnectS();
+            return config(o).reconnectInterval().toNanos() / 1e9;
         }
 
         @Override
@@ -543,16 +544,17 @@ final class Scenarios {
             return "partition: warm-up as in join until converged; then the network splits into node-0..node-"
                     + (o.nodes() / 2 - 1) + " and the rest for " + s(duration(o)) + " (default 3 x the largest"
                     + " suspicion timeout for N, " + s(maxSuspicionS(config(o), o.nodes())) + "); then it heals and we"
-                    + " run until every node sees all alive again, at most " + s(RECOVERY_MAX_S) + ". Serf-style"
-                    + " reconnect (every " + s(reconnect(o)) + ", probability failed/alive, join one failed member)"
-                    + " runs throughout, since memberlist alone never re-merges with members it has forgotten."
+                    + " run until every node sees all alive again, at most " + s(RECOVERY_MAX_S) + ". The core's"
+                    + " reconnect (every " + s(reconnect(o)) + ", probability failed/alive, push/pull with one failed"
+                    + " member) is what heals it: memberlist alone never re-merges with members it has forgotten"
+                    + " (--reconnect-s 0 shows that)."
                     + " convergence_s counts from the heal; traffic is averaged from the split on.";
         }
 
         @Override
         public ScenarioReport run(ScenarioOptions o, Consumer<String> progress) {
             double reconnect = reconnect(o);
-            Harness h = new Harness(o, progress, Duration.ofNanos((long) (reconnect * 1e9)));
+            Harness h = new Harness(o, progress);
             double split = duration(o);
             h.report.put("duration_s", split);
             h.report.put("reconnect_s", reconnect);
@@ -629,7 +631,7 @@ final class Scenarios {
 
         @Override
         public ScenarioReport run(ScenarioOptions o, Consumer<String> progress) {
-            Harness h = new Harness(o, progress, Duration.ZERO);
+            Harness h = new Harness(o, progress);
             double d = o.durationS() == null ? DEFAULT_DURATION_S : o.durationS();
             h.report.put("duration_s", d);
             h.report.put("slow_fraction", o.slowFraction());

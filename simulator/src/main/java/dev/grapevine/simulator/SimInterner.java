@@ -17,6 +17,14 @@ final class SimInterner implements Interner {
     /** Simulator addresses (10.x.y.z:7946) by host number, looked up without hashing. */
     private NodeAddress[] byHost = new NodeAddress[64];
     private final Map<MetaKey, byte[]> metas = new HashMap<>();
+    /** Encoded broadcasts, least recently used dropped first beyond {@link #MAX_BROADCASTS}. */
+    private final Map<MetaKey, byte[]> broadcasts = new java.util.LinkedHashMap<>(1024, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<MetaKey, byte[]> eldest) {
+            return size() > MAX_BROADCASTS;
+        }
+    };
+    private static final int MAX_BROADCASTS = 1 << 20;
 
     void register(String name, NodeAddress address, int host) {
         names.putIfAbsent(name, name);
@@ -54,6 +62,13 @@ final class SimInterner implements Interner {
         MetaKey k = new MetaKey(meta);
         byte[] m = metas.putIfAbsent(k, meta);
         return m == null ? meta : m;
+    }
+
+    @Override
+    public byte[] broadcast(byte[] encoded) {
+        MetaKey k = new MetaKey(encoded);
+        byte[] b = broadcasts.putIfAbsent(k, encoded);
+        return b == null ? encoded : b;
     }
 
     /** Equality by content for metadata arrays. */

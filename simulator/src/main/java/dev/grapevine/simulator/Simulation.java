@@ -10,7 +10,6 @@ import dev.grapevine.membership.StreamRequest;
 import dev.grapevine.membership.Timer;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.BitSet;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
@@ -51,7 +50,7 @@ import java.util.random.RandomGenerator;
  * simulated instant; to act later, call them between runs or from {@link #schedule}.
  *
  * <p><b>Determinism.</b> A single root generator seeded by {@link Builder#seed} is split, in a
- * fixed order, into the network's generator, a generator for slow-node bursts and reconnects,
+ * fixed order, into the network's generator, a generator for slow-node bursts,
  * the one {@link #random()} hands to callers, and one per core (at each start or restart). The
  * same seed with the same sequence of calls gives a bit-identical run, visible as an equal
  * {@link #traceHash()}.
@@ -84,7 +83,6 @@ public final class Simulation {
     private final long maxEventsPerRun;
     private final long pollIntervalNanos;
     private final boolean trackIncarnations;
-    private final long reconnectIntervalNanos;
 
     private final SplittableRandom root;
     private final SplittableRandom chaosRandom;
@@ -109,7 +107,6 @@ public final class Simulation {
     private long lastFullCheck = -1;
     private final IncarnationTracker incarnations = new IncarnationTracker();
     private long falsePositives;
-    private final Map<Integer, BitSet> failedSets = new HashMap<>();
 
     private int convergeCursor;
 
@@ -120,7 +117,6 @@ public final class Simulation {
         this.maxEventsPerRun = b.maxEventsPerRun;
         this.pollIntervalNanos = b.pollInterval.toNanos();
         this.trackIncarnations = b.trackIncarnations;
-        this.reconnectIntervalNanos = b.reconnectInterval.toNanos();
         this.root = new SplittableRandom(b.seed);
         this.net = new Network(this, root.split(), b.network);
         this.chaosRandom = root.split();
@@ -350,7 +346,6 @@ public final class Simulation {
         n.restarts++;
         incarnations.resetObserver(n);
         incarnations.resetSubject(n);
-        failedSets.remove(n.id);
         boot(n, seeds);
     }
 
@@ -440,9 +435,6 @@ public final class Simulation {
                 coreThrew(n, "join", e);
             }
             afterCall(n);
-        }
-        if (reconnectIntervalNanos > 0 && n.status == NodeStatus.RUNNING) {
-            queue.add(new ReconnectTick(now + 1 + chaosRandom.nextLong(reconnectIntervalNanos), n, n.generation));
         }
     }
 
@@ -794,10 +786,12 @@ public final class Simulation {
 
     /**
      * False positives so far: {@code MemberDown} events with state DEAD whose {@code declaredBy} is
-     * the observer itself (its own suspicion timer fired) about a node that was running and in the
-     * observer's partition group. One per such event. Slow or paused nodes count as running, so
-     * declarations about them are included; {@link SimNode#falsePositivesAbout()} and
-     * {@link SimNode#falsePositivesDeclared()} break the total down by subject and by observer.
+     * the observer itself (its own suspicion timer fired) about a <em>healthy</em> node: running,
+     * neither slow nor paused, and in the observer's partition group. One per such event.
+     * Declarations about slow or paused nodes (which really are unresponsive for a while) are not
+     * false positives here; {@link SimNode#falsePositivesAbout()} and
+     * {@link SimNode#falsePositivesDeclared()} count every declaration about a running node, per
+     * subject and per observer.
      */
     public long falsePositives() {
         return falsePositives;
@@ -946,11 +940,6 @@ public final class Simulation {
     private void onEmitted(SimNode observer, MembershipEvent e) {
         if (e instanceof MembershipEvent.MemberJoined j) {
             memberEvent(observer, 1, j.member().name(), j.member().state(), j.member().incarnation());
-            BitSet f = failedSets.get(observer.id);
-            SimNode s = byName.get(j.member().name());
-            if (f != null && s != null) {
-                f.clear(s.id);
-            }
         } else if (e instanceof MembershipEvent.MemberUpdated u) {
             memberEvent(observer, 2, u.member().name(), u.member().state(), u.member().incarnation());
         } else if (e instanceof MembershipEvent.MemberDown d) {
@@ -960,17 +949,11 @@ public final class Simulation {
                 if (d.member().state() == MemberState.DEAD) {
                     if (d.declaredBy().equals(observer.name) && s.status == NodeStatus.RUNNING
                             && s.partition == observer.partition) {
-                        falsePositives++;
                         s.falsePositivesAbout++;
                         observer.falsePositivesDeclared++;
-                    }
-                    if (reconnectIntervalNanos > 0) {
-                        failedSets.computeIfAbsent(observer.id, k -> new BitSet()).set(s.id);
-                    }
-                } else {
-                    BitSet f = failedSets.get(observer.id);
-                    if (f != null) {
-                        f.clear(s.id);
+                        if (!s.isSlow() && !s.isPaused()) {
+                            falsePositives++;
+                        }
                     }
                 }
             }
@@ -1167,52 +1150,6 @@ public final class Simulation {
         }
     }
 
-    /**
-     * Serf's reconnect loop, for simulations that want it ({@link Builder#serfReconnect}): every
-     * interval, with probability failed/alive, join one random member this node saw fail.
-     */
-    private final class ReconnectTick extends Event {
-        final SimNode node;
-        final int generation;
-
-        ReconnectTick(long time, SimNode node, int generation) {
-            super(time);
-            this.node = node;
-            this.generation = generation;
-        }
-
-        @Override
-        void fire(Simulation s) {
-            if (node.generation != generation || node.status != NodeStatus.RUNNING) {
-                return;
-            }
-            queue.add(new ReconnectTick(now + reconnectIntervalNanos, node, generation));
-            BitSet failed = failedSets.get(node.id);
-            int numFailed = failed == null ? 0 : failed.cardinality();
-            if (numFailed == 0 || node.core.isLeaving()) {
-                return;
-            }
-            int numAlive = Math.max(1, node.core.numMembers());
-            double prob = (double) numFailed / numAlive;
-            if (chaosRandom.nextDouble() > prob) {
-                return;
-            }
-            int k = chaosRandom.nextInt(numFailed);
-            int id = failed.nextSetBit(0);
-            for (int i = 0; i < k; i++) {
-                id = failed.nextSetBit(id + 1);
-            }
-            SimNode target = nodes.get(id);
-            mix(0x8000_0000L ^ ((long) node.id << 32) ^ id);
-            try {
-                node.core.join(List.of(target.address));
-            } catch (RuntimeException e) {
-                coreThrew(node, "join (reconnect)", e);
-            }
-            afterCall(node);
-        }
-    }
-
     // =============================================================================================
     // Builder
     // =============================================================================================
@@ -1228,7 +1165,6 @@ public final class Simulation {
         private long maxEventsPerRun = 2_000_000_000L;
         private Duration pollInterval = Duration.ofMillis(100);
         private boolean trackIncarnations = true;
-        private Duration reconnectInterval = Duration.ZERO;
 
         private Builder() {
         }
@@ -1287,20 +1223,6 @@ public final class Simulation {
          */
         public Builder trackIncarnations(boolean v) {
             trackIncarnations = v;
-            return this;
-        }
-
-        /**
-         * Emulates Serf's reconnect loop (Serf's default interval is 30 s): each node, every
-         * interval, with probability {@code failed/alive}, joins one random member it saw fail.
-         * Memberlist alone never re-merges with members it has forgotten after a long partition; Serf
-         * does it this way. Zero (the default) disables it.
-         */
-        public Builder serfReconnect(Duration v) {
-            if (v == null || v.isNegative()) {
-                throw new IllegalArgumentException("serfReconnect must be a non-negative duration, got " + v);
-            }
-            reconnectInterval = v;
             return this;
         }
 

@@ -44,8 +44,11 @@ class ClusterTest {
     }
 
     @Test
-    void aSplitClusterReMergesAfterTheHealWithSerfStyleReconnect() {
-        Simulation sim = Simulation.builder().seed(52).serfReconnect(Duration.ofSeconds(10)).build();
+    void aSplitClusterReMergesAfterTheHealThroughTheCoresReconnect() {
+        Simulation sim = Simulation.builder().seed(52)
+                .config(dev.grapevine.membership.MembershipConfig.lan().toBuilder()
+                        .reconnectInterval(Duration.ofSeconds(10)).build())
+                .build();
         sim.addNodes(10);
         sim.startAllAndJoin("node-0");
         assertTrue(sim.runUntil(sim::converged, Duration.ofSeconds(30)));

@@ -30,8 +30,10 @@ import java.util.Objects;
  * entry ({@link Rejection#BAD_COMPRESSION}, "invalid code") and output beyond {@code maxOut}
  * ({@link Rejection#TOO_LARGE}). Bytes after EOF are ignored, as Go ignores them.
  *
- * <p>Costs: {@code compress} allocates a 64 KiB hash table and the output; {@code decompress}
- * about 16 KiB of tables and the output, which grows as needed (never sized from a claim).
+ * <p>Costs: the hash table of {@code compress} (64 KiB) and the dictionary of {@code decompress}
+ * (about 16 KiB) live in a per-thread workspace that is reused from call to call, so a call
+ * allocates only its result (memberlist tries to compress every packet, so this is a hot path).
+ * The decompressed output grows as needed and is never sized from a claim.
  *
  * <p>Thread-safety: all methods are static, keep no shared state and are thread-safe.
  */
@@ -44,6 +46,28 @@ public final class Lzw {
     private static final int TABLE_SIZE = 4 << MAX_WIDTH; // hash slots, as Go
     private static final int TABLE_MASK = TABLE_SIZE - 1;
     private static final int NO_CODE = 0xffff;
+
+    /** Per-thread tables, reused across calls; each call leaves them clean for the next. */
+    private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
+
+    private static final class Workspace {
+        // compress: (key << 12 | code) per slot, 0 = empty, and the slots in use so only they are cleared
+        final int[] table = new int[TABLE_SIZE];
+        final int[] used = new int[1 << MAX_WIDTH];
+        int usedCount;
+        byte[] out = new byte[2048];
+        // decompress: the dictionary
+        final byte[] suffix = new byte[1 << MAX_WIDTH];
+        final char[] prefix = new char[1 << MAX_WIDTH];
+        final byte[] scratch = new byte[1 << MAX_WIDTH];
+
+        void clearTable() {
+            for (int i = 0; i < usedCount; i++) {
+                table[used[i]] = 0;
+            }
+            usedCount = 0;
+        }
+    }
 
     private Lzw() {
     }
@@ -58,14 +82,28 @@ public final class Lzw {
     public static byte[] compress(byte[] in) {
         Objects.requireNonNull(in, "in");
         int n = in.length;
+        Workspace ws = WORKSPACE.get();
         // Upper bound: one code of at most 12 bits per input byte, plus the CLEARs, the leading
         // CLEAR, the final code and EOF, plus the partial byte.
         long maxCodes = (long) n + n / 1000 + 4;
-        BitWriter w = new BitWriter((int) Math.min(Integer.MAX_VALUE - 8, maxCodes * MAX_WIDTH / 8 + 2));
+        int bound = (int) Math.min(Integer.MAX_VALUE - 8, maxCodes * MAX_WIDTH / 8 + 2);
+        if (ws.out.length < bound && bound <= 1 << 20) {
+            ws.out = new byte[Math.max(bound, ws.out.length * 2)];
+        }
+        BitWriter w = new BitWriter(bound <= ws.out.length ? ws.out : new byte[bound]);
+        try {
+            return compress(in, ws, w);
+        } finally {
+            ws.clearTable();
+        }
+    }
+
+    private static byte[] compress(byte[] in, Workspace ws, BitWriter w) {
+        int n = in.length;
         int width = LIT_WIDTH + 1;
         int hi = EOF; // last assigned code
         int overflow = 1 << width;
-        int[] table = new int[TABLE_SIZE]; // (key << 12 | code), 0 = empty; key = prefix << 8 | byte
+        int[] table = ws.table; // (key << 12 | code), 0 = empty; key = prefix << 8 | byte
         w.write(CLEAR, width);
         if (n == 0) {
             w.write(EOF, width);
@@ -95,7 +133,7 @@ public final class Lzw {
                 width = LIT_WIDTH + 1;
                 hi = EOF;
                 overflow = 1 << width;
-                Arrays.fill(table, 0);
+                ws.clearTable();
                 continue;
             }
             int h = hash;
@@ -103,6 +141,7 @@ public final class Lzw {
                 h = (h + 1) & TABLE_MASK;
             }
             table[h] = (key << 12) | hi;
+            ws.used[ws.usedCount++] = h;
         }
         w.write(code, width);
         hi++;
@@ -152,9 +191,10 @@ public final class Lzw {
         int hi = EOF; // next entry to be assigned
         int overflow = 1 << width;
         int last = NO_CODE;
-        byte[] suffix = new byte[1 << MAX_WIDTH];
-        char[] prefix = new char[1 << MAX_WIDTH];
-        byte[] scratch = new byte[1 << MAX_WIDTH];
+        Workspace ws = WORKSPACE.get();
+        byte[] suffix = ws.suffix;
+        char[] prefix = ws.prefix;
+        byte[] scratch = ws.scratch;
         // Start near the typical ratio, at most 1 MiB, and grow by doubling up to maxOut.
         byte[] out = new byte[(int) Math.min(maxOut, Math.max(256L, Math.min(3L * len, 1 << 20)))];
         int o = 0;
@@ -249,8 +289,9 @@ public final class Lzw {
         private int bits;
         private int nBits;
 
-        BitWriter(int capacity) {
-            buf = new byte[Math.max(capacity, 4)];
+        /** Writes into {@code buf} (a reused workspace buffer, or a fresh one); {@link #finish} copies out. */
+        BitWriter(byte[] buf) {
+            this.buf = buf;
         }
 
         void write(int code, int width) {
@@ -266,6 +307,7 @@ public final class Lzw {
             }
         }
 
+        /** The packed bytes, in a new array of exactly their length. */
         byte[] finish() {
             if (nBits > 0) {
                 if (pos == buf.length) {
@@ -273,7 +315,7 @@ public final class Lzw {
                 }
                 buf[pos++] = (byte) bits;
             }
-            return pos == buf.length ? buf : Arrays.copyOf(buf, pos);
+            return Arrays.copyOf(buf, pos);
         }
     }
 }

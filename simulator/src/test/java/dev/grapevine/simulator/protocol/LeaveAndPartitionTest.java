@@ -80,4 +80,22 @@ class LeaveAndPartitionTest {
         assertTrue(took < 300, "healed in " + took + " s");
         Clusters.assertNoViolations(sim);
     }
+
+    @Test
+    void withoutReconnectALongPartitionNeverHealsAsInMemberlist() {
+        // memberlist issue #222: once each side has reaped the other, nothing ever crosses again.
+        Simulation sim = Clusters.converged(34, 20, dev.grapevine.membership.MembershipConfig.lan().toBuilder()
+                .reconnectInterval(Duration.ZERO).build(), dev.grapevine.simulator.NetworkModel.lan());
+        List<String> a = new ArrayList<>();
+        List<String> b = new ArrayList<>();
+        for (SimNode n : sim.nodes()) {
+            (n.id() < 10 ? a : b).add(n.name());
+        }
+        sim.partition(List.of(a, b));
+        sim.runFor(Duration.ofMinutes(3));
+        sim.heal();
+        sim.runFor(Duration.ofMinutes(10));
+        assertEquals(10, sim.core("node-0").count(MemberState.ALIVE), "still split ten minutes after the heal");
+        assertEquals(false, sim.converged());
+    }
 }

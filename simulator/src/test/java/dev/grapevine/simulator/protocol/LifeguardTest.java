@@ -55,35 +55,19 @@ class LifeguardTest {
     void lifeguardCutsFalsePositivesCausedBySlowNodes() {
         long on = slowRun(true);
         long off = slowRun(false);
-        assertTrue(off > 0, "without Lifeguard, slow nodes declare healthy ones dead");
-        assertTrue(on * 5 <= off, "Lifeguard on: " + on + " false positives, off: " + off);
+        assertTrue(off >= 20, "without Lifeguard, slow nodes declare healthy ones dead: " + off);
+        assertTrue(on * 10 <= off, "Lifeguard on: " + on + " false positives, off: " + off);
     }
 
+    /** False positives about healthy nodes caused by five slow ones over ten minutes. */
     private static long slowRun(boolean lifeguard) {
         MembershipConfig config = MembershipConfig.lan().toBuilder().lifeguard(lifeguard).build();
         Simulation sim = Clusters.converged(43, 50, config, NetworkModel.lan().loss(0.01));
-        java.util.Set<String> slow = new java.util.HashSet<>();
         for (int i = 0; i < 5; i++) {
-            String name = "node-" + (10 * i + 3);
-            slow.add(name);
-            sim.slow(name, SlowProfile.of(Duration.ofSeconds(4), Duration.ofSeconds(15),
+            sim.slow("node-" + (10 * i + 3), SlowProfile.of(Duration.ofSeconds(4), Duration.ofSeconds(15),
                     Duration.ofSeconds(5), Duration.ofSeconds(20)));
         }
-        long[] healthyDeclared = new long[1];
-        long[] slowDeclared = new long[1];
-        sim.addListener((t, observer, e) -> {
-            if (e instanceof MembershipEvent.MemberDown d && d.member().state() == MemberState.DEAD
-                    && d.declaredBy().equals(observer)) {
-                if (slow.contains(d.member().name())) {
-                    slowDeclared[0]++;
-                } else {
-                    healthyDeclared[0]++;
-                }
-            }
-        });
         sim.runFor(Duration.ofMinutes(10));
-        System.out.println("lifeguard=" + lifeguard + " healthy declared dead: " + healthyDeclared[0]
-                + ", slow declared dead: " + slowDeclared[0] + ", sim FP: " + sim.falsePositives());
-        return healthyDeclared[0];
+        return sim.falsePositives();
     }
 }
