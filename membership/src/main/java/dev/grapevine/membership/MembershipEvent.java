@@ -17,6 +17,7 @@ public sealed interface MembershipEvent {
      * for the local node when the core starts.
      */
     record MemberJoined(Member member) implements MembershipEvent {
+        /** Checks the components; see the record description. */
         public MemberJoined {
             Objects.requireNonNull(member, "member");
         }
@@ -24,6 +25,7 @@ public sealed interface MembershipEvent {
 
     /** An alive node changed its metadata (memberlist's NotifyUpdate). */
     record MemberUpdated(Member member) implements MembershipEvent {
+        /** Checks the components; see the record description. */
         public MemberUpdated {
             Objects.requireNonNull(member, "member");
         }
@@ -38,6 +40,7 @@ public sealed interface MembershipEvent {
      *                   the local node's name when this node's own suspicion timer expired
      */
     record MemberDown(Member member, String declaredBy) implements MembershipEvent {
+        /** Checks the components; see the record description. */
         public MemberDown {
             Objects.requireNonNull(member, "member");
             Objects.requireNonNull(declaredBy, "declaredBy");
@@ -52,6 +55,7 @@ public sealed interface MembershipEvent {
      * @param claimant what the conflicting alive message said
      */
     record NameConflict(Member existing, Member claimant) implements MembershipEvent {
+        /** Checks the components; see the record description. */
         public NameConflict {
             Objects.requireNonNull(existing, "existing");
             Objects.requireNonNull(claimant, "claimant");
@@ -65,6 +69,7 @@ public sealed interface MembershipEvent {
      * @param from    the packet's or stream's source address as the host saw it
      */
     record UserMessage(byte[] payload, NodeAddress from) implements MembershipEvent {
+        /** Checks the components; see the record description. */
         public UserMessage {
             Objects.requireNonNull(payload, "payload");
             Objects.requireNonNull(from, "from");
@@ -79,6 +84,7 @@ public sealed interface MembershipEvent {
      * @param failures  one line per seed that failed, naming it and the reason
      */
     record JoinCompleted(long joinId, int contacted, List<String> failures) implements MembershipEvent {
+        /** Checks the components; see the record description. */
         public JoinCompleted {
             failures = List.copyOf(failures);
         }

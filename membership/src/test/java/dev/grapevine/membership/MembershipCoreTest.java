@@ -569,4 +569,49 @@ class MembershipCoreTest {
         assertNull(core.selfCheck(true));
         assertEquals(MemberState.ALIVE, core.state("me"));
     }
+
+    @Test
+    void deadNodeMayReturnWithANewAddressOnlyAfterTheReclaimTime() {
+        TestHost h = new TestHost();
+        MembershipCore c = TestHost.core(h, "me", ME, MembershipConfig.lan().toBuilder()
+                .deadNodeReclaimTime(Duration.ofSeconds(10)).probeInterval(Duration.ofSeconds(60))
+                .probeTimeout(Duration.ofSeconds(1)).build());
+        c.start();
+        byte[] a1 = WireEncoder.encode(alive("n1", 1, addr(1)));
+        c.handlePacket(addr(1), a1, 0, a1.length);
+        byte[] dead = WireEncoder.encode(new Dead(1, "n1", "n2"));
+        c.handlePacket(addr(2), dead, 0, dead.length);
+        byte[] moved = WireEncoder.encode(alive("n1", 2, addr(7)));
+        h.advanceMillis(5_000);
+        c.handlePacket(addr(7), moved, 0, moved.length);
+        assertEquals(1, h.events(NameConflict.class).size(), "too early: still a conflict");
+        assertEquals(MemberState.DEAD, c.state("n1"));
+        h.advanceMillis(6_000);
+        c.handlePacket(addr(7), moved, 0, moved.length);
+        assertEquals(MemberState.ALIVE, c.state("n1"));
+        assertEquals(addr(7), c.member("n1").address());
+    }
+
+    @Test
+    void gossipReachesTheDeadOnlyForGossipToTheDeadTime() {
+        addMembers(2);
+        deliver(new Dead(1, "n2", "n1"), addr(1));
+        int toDead = 0;
+        for (int i = 0; i < 20; i++) {
+            core.broadcast(new byte[] {(byte) i});
+            host.clear();
+            host.fire(Timer.Kind.GOSSIP_TICK);
+            toDead += host.messagesTo(addr(2)).size();
+        }
+        assertTrue(toDead > 0, "a recently dead member still gets gossip");
+        host.advance(Duration.ofSeconds(31).toNanos());
+        int late = 0;
+        for (int i = 0; i < 20; i++) {
+            core.broadcast(new byte[] {(byte) i});
+            host.clear();
+            host.fire(Timer.Kind.GOSSIP_TICK);
+            late += host.messagesTo(addr(2)).size();
+        }
+        assertEquals(0, late, "no gossip to a member dead for longer than gossipToTheDeadTime");
+    }
 }

@@ -70,6 +70,11 @@ final class Scenarios {
         return b.build();
     }
 
+    /** The scenario's run time: {@code --duration-s} when given, else {@code fallback} seconds. */
+    static double duration(ScenarioOptions o, double fallback) {
+        return o.durationS() == null ? fallback : o.durationS();
+    }
+
     /** The preset's network model, with the options' latency and loss. */
     static NetworkModel network(ScenarioOptions o) {
         NetworkModel m = NetworkModel.preset(o.preset()).loss(o.loss());
@@ -384,7 +389,7 @@ final class Scenarios {
 
         @Override
         public String describe(ScenarioOptions o) {
-            double d = o.durationS() == null ? DEFAULT_DURATION_S : o.durationS();
+            double d = duration(o, DEFAULT_DURATION_S);
             return "join: node-0 starts at t=0; the other " + (o.nodes() - 1) + " nodes start at uniformly random times"
                     + " over " + s(startWindowS(o.nodes())) + " (min(10 s, N x 5 ms)) and each joins node-0 (a fixed"
                     + " seed, as with `serf agent -join`); run until every node sees all " + o.nodes() + " alive, at"
@@ -394,7 +399,7 @@ final class Scenarios {
         @Override
         public ScenarioReport run(ScenarioOptions o, Consumer<String> progress) {
             Harness h = new Harness(o, progress);
-            double max = o.durationS() == null ? DEFAULT_DURATION_S : o.durationS();
+            double max = duration(o, DEFAULT_DURATION_S);
             h.report.put("duration_s", max);
             h.beginPhase("join");
             h.fraction = h::joinFraction;
@@ -418,7 +423,7 @@ final class Scenarios {
 
         @Override
         public String describe(ScenarioOptions o) {
-            double d = o.durationS() == null ? DEFAULT_DURATION_S : o.durationS();
+            double d = duration(o, DEFAULT_DURATION_S);
             return "crash: warm-up as in join until converged (at most " + s(WARMUP_MAX_S) + "); then one random"
                     + " live node other than node-0 crashes; run until every live node holds it dead and the"
                     + " cluster has converged, at most " + s(d) + ". Times count from the crash; traffic is"
@@ -428,7 +433,7 @@ final class Scenarios {
         @Override
         public ScenarioReport run(ScenarioOptions o, Consumer<String> progress) {
             Harness h = new Harness(o, progress);
-            double max = o.durationS() == null ? DEFAULT_DURATION_S : o.durationS();
+            double max = duration(o, DEFAULT_DURATION_S);
             h.report.put("duration_s", max);
             h.warmUp();
             SimNode victim = h.randomNonSeed();
@@ -467,7 +472,7 @@ final class Scenarios {
 
         @Override
         public String describe(ScenarioOptions o) {
-            double d = o.durationS() == null ? DEFAULT_DURATION_S : o.durationS();
+            double d = duration(o, DEFAULT_DURATION_S);
             return "leave: warm-up as in join until converged; then one random live node other than node-0 leaves"
                     + " gracefully (leave timeout " + LEAVE_TIMEOUT.toSeconds() + " s; its core is shut down when the"
                     + " leave completes); run until every live node holds it left and the cluster has converged, at"
@@ -477,7 +482,7 @@ final class Scenarios {
         @Override
         public ScenarioReport run(ScenarioOptions o, Consumer<String> progress) {
             Harness h = new Harness(o, progress);
-            double max = o.durationS() == null ? DEFAULT_DURATION_S : o.durationS();
+            double max = duration(o, DEFAULT_DURATION_S);
             h.report.put("duration_s", max);
             h.warmUp();
             SimNode victim = h.randomNonSeed();
@@ -620,7 +625,7 @@ final class Scenarios {
 
         @Override
         public String describe(ScenarioOptions o) {
-            double d = o.durationS() == null ? DEFAULT_DURATION_S : o.durationS();
+            double d = duration(o, DEFAULT_DURATION_S);
             int k = (int) Math.round(o.slowFraction() * o.nodes());
             return "slow: warm-up as in join until converged; then " + k + " random nodes (--slow-fraction "
                     + o.slowFraction() + ") become slow (" + SlowProfile.defaults() + "; during a burst their inbound"
@@ -632,7 +637,7 @@ final class Scenarios {
         @Override
         public ScenarioReport run(ScenarioOptions o, Consumer<String> progress) {
             Harness h = new Harness(o, progress);
-            double d = o.durationS() == null ? DEFAULT_DURATION_S : o.durationS();
+            double d = duration(o, DEFAULT_DURATION_S);
             h.report.put("duration_s", d);
             h.report.put("slow_fraction", o.slowFraction());
             h.warmUp();

@@ -21,6 +21,7 @@ public sealed interface DecodeResult<T> {
 
     /** A successful decode. */
     record Ok<T>(T value) implements DecodeResult<T> {
+        /** Checks the components; see the record description. */
         public Ok {
             Objects.requireNonNull(value, "value");
         }
@@ -38,6 +39,7 @@ public sealed interface DecodeResult<T> {
      * @param detail a short description for logs; never contains payload bytes
      */
     record Rejected<T>(Rejection reason, String detail) implements DecodeResult<T> {
+        /** Checks the components; see the record description. */
         public Rejected {
             Objects.requireNonNull(reason, "reason");
             Objects.requireNonNull(detail, "detail");

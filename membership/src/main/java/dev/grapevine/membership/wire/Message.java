@@ -36,6 +36,7 @@ public sealed interface Message {
      * @param sourceNode sender's name; omitted when empty
      */
     record Ping(int seqNo, String node, byte[] sourceAddr, int sourcePort, String sourceNode) implements Message {
+        /** Checks the components; see the record description. */
         public Ping {
             Objects.requireNonNull(node, "node");
             Objects.requireNonNull(sourceNode, "sourceNode");
@@ -71,6 +72,7 @@ public sealed interface Message {
      */
     record IndirectPing(int seqNo, byte[] target, int port, String node, boolean nack,
                         byte[] sourceAddr, int sourcePort, String sourceNode) implements Message {
+        /** Checks the components; see the record description. */
         public IndirectPing {
             Objects.requireNonNull(node, "node");
             Objects.requireNonNull(sourceNode, "sourceNode");
@@ -136,6 +138,7 @@ public sealed interface Message {
 
     /** {@code errResp} (type 13), streams only. */
     record Err(String error) implements Message {
+        /** Checks the components; see the record description. */
         public Err {
             Objects.requireNonNull(error, "error");
         }
@@ -148,6 +151,7 @@ public sealed interface Message {
 
     /** {@code suspect} (type 3): {@code from} suspects {@code node} at {@code incarnation}. */
     record Suspect(int incarnation, String node, String from) implements Message {
+        /** Checks the components; see the record description. */
         public Suspect {
             Objects.requireNonNull(node, "node");
             Objects.requireNonNull(from, "from");
@@ -167,6 +171,7 @@ public sealed interface Message {
      * @param vsn  {@code [PMin, PMax, PCur, DMin, DMax, DCur]}, 6 bytes on a well-formed message
      */
     record Alive(int incarnation, String node, byte[] addr, int port, byte[] meta, byte[] vsn) implements Message {
+        /** Checks the components; see the record description. */
         public Alive {
             Objects.requireNonNull(node, "node");
         }
@@ -198,6 +203,7 @@ public sealed interface Message {
 
     /** {@code dead} (type 5): {@code from == node} means the node left on purpose. */
     record Dead(int incarnation, String node, String from) implements Message {
+        /** Checks the components; see the record description. */
         public Dead {
             Objects.requireNonNull(node, "node");
             Objects.requireNonNull(from, "from");
@@ -214,6 +220,7 @@ public sealed interface Message {
      * header; on streams {@code [8] msgpack({UserMsgLen}) [payload]}.
      */
     record User(byte[] payload) implements Message {
+        /** Checks the components; see the record description. */
         public User {
             Objects.requireNonNull(payload, "payload");
         }
@@ -245,6 +252,7 @@ public sealed interface Message {
      * empty means 0).
      */
     record PushPull(boolean join, List<PushNodeState> nodes, byte[] userState) implements Message {
+        /** Checks the components; see the record description. */
         public PushPull {
             nodes = List.copyOf(nodes);
         }
@@ -279,6 +287,7 @@ public sealed interface Message {
      *              ignored by the merge, as memberlist does)
      */
     record PushNodeState(String name, byte[] addr, int port, byte[] meta, int incarnation, int state, byte[] vsn) {
+        /** Checks the components; see the record description. */
         public PushNodeState {
             Objects.requireNonNull(name, "name");
         }
