@@ -8,8 +8,12 @@ import java.util.List;
  * piggyback, an ack payload. The counterpart of memberlist's {@code Delegate} and
  * {@code PingDelegate}. Every method has a do-nothing default.
  *
- * <p><b>Threading.</b> Called synchronously on the core's thread; implementations must be fast,
- * must not block and must not call back into the core.
+ * <p><b>Threading.</b> Called synchronously on the core's thread; implementations must be fast and
+ * must not block. From inside a callback a delegate may call only the core's read-only queries
+ * ({@code members}, {@code member}, {@code state}, {@code numMembers}, {@code localName}, ...) and
+ * {@link MembershipCore#sendUserMessage(NodeAddress, byte[])},
+ * {@link MembershipCore#broadcast} and {@link MembershipCore#scheduleDelegateTimer}; anything else
+ * (join, leave, metadata updates) must be deferred, e.g. to a delegate timer with delay 0.
  */
 public interface Delegate {
 
@@ -36,6 +40,23 @@ public interface Delegate {
 
     /** State a peer sent in a push/pull (only called when it is non-empty). */
     default void mergeRemoteState(byte[] state, boolean join) {
+    }
+
+    /**
+     * An application message arrived (a user part of a packet, or a reliable stream message).
+     * Return true when the delegate consumed it; otherwise the core emits a
+     * {@link MembershipEvent.UserMessage}. The delegate owns {@code payload}.
+     */
+    default boolean userMessage(byte[] payload, NodeAddress from) {
+        return false;
+    }
+
+    /** Sees every event the core emits, just before the host does. */
+    default void event(MembershipEvent event) {
+    }
+
+    /** A timer scheduled with {@link MembershipCore#scheduleDelegateTimer} is due. */
+    default void timer(long token) {
     }
 
     /** Payload to put in acks to probes ({@code null} for none). Serf sends network coordinates. */

@@ -188,7 +188,7 @@ public final class MembershipCore {
         long id = ++tokens;
         JoinState js = new JoinState(id, seeds.size());
         if (seeds.isEmpty()) {
-            host.emit(new MembershipEvent.JoinCompleted(id, 0, List.of()));
+            emit(new MembershipEvent.JoinCompleted(id, 0, List.of()));
             return id;
         }
         joins.put(id, js);
@@ -289,6 +289,18 @@ public final class MembershipCore {
         byte[] body = WireEncoder.encodeStreamUser(payload);
         host.openStream(new StreamRequest(nextStreamId++, StreamRequest.Kind.USER_MESSAGE, to, "", streamOut(body),
                 config.streamTimeout().toNanos()));
+    }
+
+    /**
+     * Asks the host for a timer on the delegate's behalf: after {@code delayNanos} (zero: as soon as
+     * the host gets to it, never synchronously) the core calls {@link Delegate#timer} with
+     * {@code token}. This is how a layer above the core (Serf) runs its own periodic work and defers
+     * calls it may not make from inside a callback. Ignored after {@link #shutdown()}.
+     */
+    public void scheduleDelegateTimer(long token, long delayNanos) {
+        if (!shutdown) {
+            schedule(Timer.Kind.DELEGATE, token, null, Math.max(0, delayNanos));
+        }
     }
 
     /**
@@ -494,7 +506,7 @@ public final class MembershipCore {
         }
         if (m instanceof User u) {
             if (u.payload().length > 0) {
-                host.emit(new MembershipEvent.UserMessage(u.payload(), from));
+                userMessage(u.payload(), from);
             }
             return null;
         }
@@ -575,6 +587,7 @@ public final class MembershipCore {
                     reportLeave(false);
                 }
             }
+            case DELEGATE -> delegate.timer(timer.token);
             case STREAM_GUARD -> {
                 PendingStream ps = streams.remove(timer.token);
                 if (ps != null) {
@@ -611,7 +624,7 @@ public final class MembershipCore {
             } else if (m instanceof Dead d) {
                 deadNode(d);
             } else if (m instanceof User u) {
-                host.emit(new MembershipEvent.UserMessage(u.payload(), from));
+                userMessage(u.payload(), from);
             } else {
                 reject(from, Rejection.UNSUPPORTED_TYPE, m.type() + " in a packet");
             }
@@ -752,7 +765,7 @@ public final class MembershipCore {
                     counters.conflicts++;
                     Member claimant = new Member(a.node(), NodeAddress.ofTrusted(a.addr(), a.port()), a.meta(),
                             MemberState.ALIVE, Integer.toUnsignedLong(a.incarnation()), ProtocolVersions.fromVsn(a.vsn()));
-                    host.emit(new MembershipEvent.NameConflict(table.member(slot), claimant));
+                    emit(new MembershipEvent.NameConflict(table.member(slot), claimant));
                     return;
                 }
             }
@@ -795,9 +808,9 @@ public final class MembershipCore {
             failed.remove(a.node());
         }
         if (oldState == MemberTable.DEAD || oldState == MemberTable.LEFT) {
-            host.emit(new MembershipEvent.MemberJoined(table.member(slot)));
+            emit(new MembershipEvent.MemberJoined(table.member(slot)));
         } else if (!Arrays.equals(oldMeta, table.meta(slot))) {
-            host.emit(new MembershipEvent.MemberUpdated(table.member(slot)));
+            emit(new MembershipEvent.MemberUpdated(table.member(slot)));
         }
     }
 
@@ -894,7 +907,7 @@ public final class MembershipCore {
                 oldest.remove();
             }
         }
-        host.emit(new MembershipEvent.MemberDown(table.member(slot), d.from()));
+        emit(new MembershipEvent.MemberDown(table.member(slot), d.from()));
     }
 
     private void refute(int selfSlot, int accusedIncarnation) {
@@ -1252,7 +1265,7 @@ public final class MembershipCore {
     private void joinStep(JoinState js) {
         if (--js.remaining == 0) {
             joins.remove(js.id);
-            host.emit(new MembershipEvent.JoinCompleted(js.id, js.contacted, js.failures));
+            emit(new MembershipEvent.JoinCompleted(js.id, js.contacted, js.failures));
         }
     }
 
@@ -1371,8 +1384,19 @@ public final class MembershipCore {
     private void reportLeave(boolean propagated) {
         if (!leaveReported) {
             leaveReported = true;
-            host.emit(new MembershipEvent.LeaveCompleted(propagated));
+            emit(new MembershipEvent.LeaveCompleted(propagated));
         }
+    }
+
+    private void userMessage(byte[] payload, NodeAddress from) {
+        if (!delegate.userMessage(payload, from)) {
+            emit(new MembershipEvent.UserMessage(payload, from));
+        }
+    }
+
+    private void emit(MembershipEvent event) {
+        delegate.event(event);
+        host.emit(event);
     }
 
     private void reject(NodeAddress from, Rejection reason, String detail) {

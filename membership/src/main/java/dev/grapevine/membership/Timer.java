@@ -34,7 +34,9 @@ public final class Timer {
         /** A graceful leave waited long enough. */
         LEAVE_TIMEOUT,
         /** A stream the host should have answered by now is treated as failed. */
-        STREAM_GUARD
+        STREAM_GUARD,
+        /** A timer of the {@link Delegate}'s, see {@link MembershipCore#scheduleDelegateTimer}. */
+        DELEGATE
     }
 
     final Kind kind;

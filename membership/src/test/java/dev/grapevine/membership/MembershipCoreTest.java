@@ -614,4 +614,42 @@ class MembershipCoreTest {
         }
         assertEquals(0, late, "no gossip to a member dead for longer than gossipToTheDeadTime");
     }
+
+    @Test
+    void delegateSeesEventsConsumesUserMessagesAndGetsItsTimers() {
+        TestHost h = new TestHost();
+        List<MembershipEvent> seen = new ArrayList<>();
+        List<Long> timers = new ArrayList<>();
+        Delegate d = new Delegate() {
+            @Override
+            public boolean userMessage(byte[] payload, NodeAddress from) {
+                return payload[0] == 1;
+            }
+
+            @Override
+            public void event(MembershipEvent event) {
+                seen.add(event);
+            }
+
+            @Override
+            public void timer(long token) {
+                timers.add(token);
+            }
+        };
+        MembershipCore c = MembershipCore.builder().name("me").advertise(ME).host(h).clock(h)
+                .random(new SplittableRandom(1)).delegate(d).build();
+        h.core = c;
+        c.start();
+        assertEquals(List.of(MemberJoined.class), seen.stream().map(Object::getClass).toList());
+        byte[] consumed = WireEncoder.encode(new User(new byte[] {1}));
+        byte[] passed = WireEncoder.encode(new User(new byte[] {2}));
+        c.handlePacket(addr(1), consumed, 0, consumed.length);
+        c.handlePacket(addr(1), passed, 0, passed.length);
+        assertEquals(1, h.events(UserMessage.class).size());
+        assertEquals(2, h.events(UserMessage.class).get(0).payload()[0]);
+        c.scheduleDelegateTimer(42, 5 * MS);
+        assertTrue(timers.isEmpty(), "never synchronously");
+        h.advanceMillis(5);
+        assertEquals(List.of(42L), timers);
+    }
 }
