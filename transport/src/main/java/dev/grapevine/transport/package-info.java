@@ -1,8 +1,11 @@
 /**
- * The Netty UDP/TCP runtime that drives a {@code MembershipCore} on an event loop, and the public
- * node API.
+ * The network runtime: Netty UDP and TCP driving a {@code MembershipCore} on one event-loop
+ * thread, and the public node API, {@link dev.grapevine.transport.GrapevineNode}.
  *
- * <p>Placeholder module: its contents arrive with the network runtime. It builds empty so that the
- * layout of the project is visible from the start.
+ * <p>Threading model, for the whole package: each node owns one event-loop thread that runs its
+ * protocol core, its sockets and its timers; nothing blocks on it. Public methods of
+ * {@link dev.grapevine.transport.GrapevineNode} are thread-safe. Listener callbacks run on the
+ * node's listener executor, never on the event loop. Netty types never appear in this API and
+ * Netty buffers never leave this package.
  */
 package dev.grapevine.transport;

@@ -1,0 +1,739 @@
+package dev.grapevine.transport;
+
+import dev.grapevine.membership.Delegate;
+import dev.grapevine.membership.Member;
+import dev.grapevine.membership.MemberState;
+import dev.grapevine.membership.MembershipConfig;
+import dev.grapevine.membership.MembershipEvent;
+import dev.grapevine.membership.NodeAddress;
+import dev.grapevine.membership.wire.Streams;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running cluster member: memberlist's SWIM + Lifeguard protocol over real UDP and TCP sockets,
+ * wire-compatible with memberlist 0.2.2 and Serf 0.9.4 peers.
+ *
+ * <pre>{@code
+ * try (GrapevineNode node = GrapevineNode.builder()
+ *         .name("web-1")
+ *         .bind("0.0.0.0:7946")
+ *         .listener(new MembershipListener() {
+ *             public void onJoin(Member m) { System.out.println("joined: " + m); }
+ *         })
+ *         .start()) {
+ *     node.join("10.0.0.2:7946", "10.0.0.3");
+ *     System.out.println(node.members());
+ *     node.leave(Duration.ofSeconds(5));
+ * }
+ * }</pre>
+ *
+ * <p><b>Threading.</b> Each node owns one event-loop thread, {@code grapevine-<name>}, that runs
+ * its protocol core, sockets and timers; nothing blocks on it. Every public method is
+ * thread-safe. Methods that wait (queries, {@link #join}, {@link #leave}, {@link #broadcast},
+ * {@link #updateMetadata}, {@link #close}) hand their work to the event loop and block the caller
+ * until it is done, so they see one consistent state; called on the event loop itself (from a
+ * {@link Delegate}, or from a callback of a future that completed there) they throw
+ * {@link IllegalStateException} instead of deadlocking. The sends ({@link #sendBestEffort},
+ * {@link #sendReliable}) and the {@code *Async} methods never block. Listeners run on the listener
+ * executor, never on the event loop; they may call any method here.
+ *
+ * <p><b>Lifecycle.</b> {@link Builder#start()} binds the sockets and starts the protocol; the node
+ * runs alone until it {@linkplain #join joins} others. {@link #leave} tells the cluster it is
+ * going, and {@link #close} stops it (after a leave, or abruptly, in which case the others detect
+ * it as failed). After {@code close} the queries and operations throw
+ * {@link IllegalStateException}; {@link #metrics()} keeps returning the last snapshot.
+ */
+public final class GrapevineNode implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(GrapevineNode.class);
+    /** The largest UDP payload of an IPv4 datagram. */
+    private static final int MAX_UDP_PAYLOAD = 65_507;
+
+    private final NodeRuntime runtime;
+    private final String name;
+    private final InetSocketAddress bound;
+    private final NodeAddress advertise;
+    private final MembershipConfig config;
+    private final int packetOverhead;
+
+    private GrapevineNode(NodeRuntime runtime, String name, InetSocketAddress bound, NodeAddress advertise,
+                          MembershipConfig config, int packetOverhead) {
+        this.runtime = runtime;
+        this.name = name;
+        this.bound = bound;
+        this.advertise = advertise;
+        this.config = config;
+        this.packetOverhead = packetOverhead;
+    }
+
+    /**
+     * A builder for a node; set at least its {@link Builder#name name}. Any thread.
+     *
+     * @return a new builder with the defaults
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    // =============================================================================================
+    // Identity (no blocking, any thread, also after close)
+    // =============================================================================================
+
+    /**
+     * This node's unique name. Does not block.
+     *
+     * @return the name given to the builder
+     */
+    public String name() {
+        return name;
+    }
+
+    /**
+     * The address other members reach this node at (UDP and TCP). Does not block.
+     *
+     * @return the advertised address; an IPv4 address is always 4 bytes
+     */
+    public NodeAddress advertiseAddress() {
+        return advertise;
+    }
+
+    /**
+     * The local address the sockets are bound to, with the real port. Does not block.
+     *
+     * @return the bind address, with the port the system picked when 0 was asked for
+     */
+    public InetSocketAddress boundAddress() {
+        return bound;
+    }
+
+    /**
+     * Whether the node runs: true from {@link Builder#start()} until {@link #close()}, also after
+     * a leave. Does not block.
+     *
+     * @return true until closed
+     */
+    public boolean isRunning() {
+        return runtime.isRunning();
+    }
+
+    // =============================================================================================
+    // Joining and leaving
+    // =============================================================================================
+
+    /**
+     * Joins a cluster: a push/pull state exchange with every address of every seed, waiting until
+     * each has answered or failed (a seed that does not answer fails after the configured stream
+     * timeout). Names are resolved on the calling thread. Blocks; not on the event loop.
+     *
+     * @param seeds {@code host:port}, {@code [v6]:port}, or a host alone (port 7946); hosts may be
+     *              names, each of whose addresses is contacted
+     * @return how many addresses completed the exchange (at least one)
+     * @throws JoinException            when none did (or {@code seeds} is empty); it names each seed
+     *                                  and why it failed. The node keeps running, alone.
+     * @throws IllegalArgumentException when a seed is malformed
+     * @throws IllegalStateException    on the event loop, or when the node is closed
+     */
+    public int join(Collection<String> seeds) {
+        runtime.requireOffLoop();
+        if (!runtime.isRunning()) {
+            throw runtime.closedException();
+        }
+        List<String> failures = new ArrayList<>();
+        Map<NodeAddress, String> seedOf = new LinkedHashMap<>();
+        for (String seed : List.copyOf(seeds)) {
+            HostPort hp = HostPort.parse(seed, HostPort.DEFAULT_PORT);
+            try {
+                for (InetAddress a : hp.resolveAll()) {
+                    seedOf.putIfAbsent(NodeAddress.of(new InetSocketAddress(a, hp.port())), seed);
+                }
+            } catch (UnknownHostException e) {
+                failures.add(seed + ": cannot resolve host '" + hp.host() + "'");
+            }
+        }
+        if (seedOf.isEmpty()) {
+            throw new JoinException(failures);
+        }
+        MembershipEvent.JoinCompleted outcome = await(runtime.join(seedOf.keySet()),
+                2 * config.streamTimeout().toNanos() + TimeUnit.SECONDS.toNanos(10), "join");
+        if (outcome == null) {
+            failures.add("no outcome from the protocol core in time");
+            throw new JoinException(failures);
+        }
+        for (String line : outcome.failures()) {
+            failures.add(nameSeed(line, seedOf));
+        }
+        if (outcome.contacted() == 0) {
+            throw new JoinException(failures);
+        }
+        if (!failures.isEmpty()) {
+            LOG.info("node {} joined through {} address(es); failed: {}", name, outcome.contacted(), failures);
+        }
+        return outcome.contacted();
+    }
+
+    /**
+     * Joins a cluster; see {@link #join(Collection)}. Blocks; not on the event loop.
+     *
+     * @param seeds {@code host:port}, {@code [v6]:port} or a host alone (port 7946)
+     * @return how many addresses completed the exchange
+     * @throws JoinException when none did
+     */
+    public int join(String... seeds) {
+        return join(Arrays.asList(seeds));
+    }
+
+    /**
+     * Joins a cluster without blocking: {@link #join(Collection)} runs on a new daemon thread,
+     * which also completes the future (never the event loop). Any thread.
+     *
+     * @param seeds as for {@link #join(Collection)}
+     * @return how many addresses completed the exchange, or a {@link JoinException} (or
+     *         {@link IllegalArgumentException} for a malformed seed, {@link IllegalStateException}
+     *         when the node is closed)
+     */
+    public CompletableFuture<Integer> joinAsync(Collection<String> seeds) {
+        List<String> copy = List.copyOf(seeds);
+        CompletableFuture<Integer> f = new CompletableFuture<>();
+        NodeThreads.spawn(name, "join", () -> {
+            try {
+                f.complete(join(copy));
+            } catch (Throwable t) {
+                f.completeExceptionally(t);
+            }
+        });
+        return f;
+    }
+
+    /**
+     * Leaves the cluster gracefully: gossips that this node is leaving and waits until that news
+     * has been sent as often as the protocol's retransmit limit asks, or until {@code timeout}. Other
+     * members then hold the node as {@link MemberState#LEFT}, not failed. The node keeps running
+     * (and answering) until {@link #close()}; call that next. Calling it again returns the first
+     * outcome. Blocks; not on the event loop.
+     *
+     * @param timeout the longest to wait; zero waits as long as it takes
+     * @return true when the leave was propagated; false on timeout or when the node was closed first
+     * @throws IllegalStateException on the event loop, or when the node is closed
+     */
+    public boolean leave(Duration timeout) {
+        requireTimeout(timeout);
+        runtime.requireOffLoop();
+        CompletableFuture<Boolean> f = runtime.leave(timeout);
+        long wait = timeout.isZero() ? Long.MAX_VALUE : timeout.toNanos() + TimeUnit.SECONDS.toNanos(5);
+        Boolean done = await(f, wait, "leave");
+        return done != null && done;
+    }
+
+    /**
+     * Leaves gracefully without blocking: {@link #leave(Duration)} runs on a new daemon thread,
+     * which also completes the future. Any thread.
+     *
+     * @param timeout as for {@link #leave(Duration)}
+     * @return whether the leave was propagated
+     */
+    public CompletableFuture<Boolean> leaveAsync(Duration timeout) {
+        requireTimeout(timeout);
+        CompletableFuture<Boolean> f = new CompletableFuture<>();
+        NodeThreads.spawn(name, "leave", () -> {
+            try {
+                f.complete(leave(timeout));
+            } catch (Throwable t) {
+                f.completeExceptionally(t);
+            }
+        });
+        return f;
+    }
+
+    // =============================================================================================
+    // Queries (block briefly on the event loop; not on the event loop)
+    // =============================================================================================
+
+    /**
+     * Members alive or suspect, this node included (memberlist's {@code Members}). Snapshots; they
+     * do not change afterwards. Blocks briefly; not on the event loop.
+     *
+     * @return the members, in no particular order
+     * @throws IllegalStateException on the event loop, or when the node is closed
+     */
+    public List<Member> members() {
+        return runtime.call(() -> {
+            List<Member> out = new ArrayList<>();
+            for (Member m : runtime.core().members()) {
+                if (m.state() == MemberState.ALIVE || m.state() == MemberState.SUSPECT) {
+                    out.add(m);
+                }
+            }
+            return List.copyOf(out);
+        });
+    }
+
+    /**
+     * Every member known, dead and left ones included until they are reaped. Blocks briefly; not on
+     * the event loop.
+     *
+     * @return the members, in no particular order
+     * @throws IllegalStateException on the event loop, or when the node is closed
+     */
+    public List<Member> allMembers() {
+        return runtime.call(() -> List.copyOf(runtime.core().members()));
+    }
+
+    /**
+     * This node as the cluster sees it. Blocks briefly; not on the event loop.
+     *
+     * @return a snapshot of the local member (its incarnation, metadata, state)
+     * @throws IllegalStateException on the event loop, or when the node is closed
+     */
+    public Member localMember() {
+        return runtime.call(() -> runtime.core().localMember());
+    }
+
+    /**
+     * How many members are alive or suspect, this node included. Blocks briefly; not on the event loop.
+     *
+     * @return at least 1
+     * @throws IllegalStateException on the event loop, or when the node is closed
+     */
+    public int numMembers() {
+        return runtime.call(() -> runtime.core().numMembers());
+    }
+
+    /**
+     * Lifeguard's local health score: 0 is healthy; higher means this node has recently missed acks
+     * or nacks and is stretching its probe timeouts. Blocks briefly; not on the event loop.
+     *
+     * @return 0 up to {@code awarenessMaxMultiplier - 1}
+     * @throws IllegalStateException on the event loop, or when the node is closed
+     */
+    public int healthScore() {
+        return runtime.call(() -> runtime.core().healthScore());
+    }
+
+    /**
+     * A snapshot of the node's metrics. Any thread: on the event loop it does not block, elsewhere
+     * it waits briefly for the loop. After {@link #close()}, the last snapshot taken.
+     *
+     * @return an immutable snapshot
+     */
+    public NodeMetrics metrics() {
+        return runtime.metrics();
+    }
+
+    // =============================================================================================
+    // Operations
+    // =============================================================================================
+
+    /**
+     * Replaces this node's metadata; other members see it through
+     * {@link MembershipListener#onUpdate}. Blocks briefly; not on the event loop.
+     *
+     * @param meta at most {@link MembershipConfig#metaMaxSize()} bytes (copied)
+     * @throws IllegalArgumentException when too long
+     * @throws IllegalStateException    on the event loop, or when the node is closed
+     */
+    public void updateMetadata(byte[] meta) {
+        byte[] copy = Objects.requireNonNull(meta, "meta").clone();
+        runtime.call(() -> {
+            runtime.core().updateMetadata(copy);
+            return null;
+        });
+    }
+
+    /**
+     * Queues an application broadcast, piggybacked on the node's gossip until sent a limited number
+     * of times; receivers get {@link MembershipListener#onUserMessage}. Best effort: memberlist's
+     * user broadcasts are not acknowledged or re-gossiped. Blocks briefly; not on the event loop.
+     *
+     * @param payload the bytes (copied); must fit in one packet with the gossip overheads
+     * @throws IllegalArgumentException when the payload cannot fit in a packet
+     * @throws IllegalStateException    on the event loop, or when the node is closed
+     */
+    public void broadcast(byte[] payload) {
+        byte[] copy = Objects.requireNonNull(payload, "payload").clone();
+        runtime.call(() -> {
+            runtime.core().broadcast(copy);
+            return null;
+        });
+    }
+
+    /**
+     * Sends an application message in one UDP packet; the receiver gets
+     * {@link MembershipListener#onUserMessage}. No acknowledgement and no retry. Does not block; any
+     * thread.
+     *
+     * @param to      the receiver's address (a member's {@link Member#address()})
+     * @param payload the bytes (copied)
+     * @throws IllegalArgumentException when the payload cannot fit in one datagram
+     * @throws IllegalStateException    when the node is closed
+     */
+    public void sendBestEffort(NodeAddress to, byte[] payload) {
+        Objects.requireNonNull(to, "to");
+        byte[] copy = Objects.requireNonNull(payload, "payload").clone();
+        if (copy.length + 1 + packetOverhead > MAX_UDP_PAYLOAD) {
+            throw new IllegalArgumentException("message of " + copy.length + " bytes does not fit in one UDP packet;"
+                    + " use sendReliable");
+        }
+        runtime.execute(() -> runtime.core().sendUserMessage(to, copy));
+    }
+
+    /**
+     * Sends an application message over a TCP stream of its own; the receiver gets
+     * {@link MembershipListener#onUserMessage}. Does not block; any thread.
+     *
+     * <p>The future completes on the node's event loop: dependent actions attached without an
+     * {@code *Async} variant run there and must be quick and must not block (this node's blocking
+     * methods throw there).
+     *
+     * @param to      the receiver's address
+     * @param payload the bytes (copied), at most 20 MiB
+     * @return completes when the message has been written and flushed to the connection (not when
+     *         the receiver processed it), or exceptionally when connecting or writing failed or the
+     *         stream timeout passed
+     * @throws IllegalArgumentException when the payload is over 20 MiB
+     * @throws IllegalStateException    when the node is closed
+     */
+    public CompletableFuture<Void> sendReliable(NodeAddress to, byte[] payload) {
+        Objects.requireNonNull(to, "to");
+        byte[] copy = Objects.requireNonNull(payload, "payload").clone();
+        if (copy.length > Streams.MAX_STREAM_BYTES) {
+            throw new IllegalArgumentException("message of " + copy.length + " bytes is over the 20 MiB stream limit");
+        }
+        return runtime.sendReliable(to, copy);
+    }
+
+    /**
+     * Stops the node at once, without leaving (peers will detect it as failed; call {@link #leave}
+     * first for a graceful exit): shuts the protocol down, fails pending joins, closes the sockets
+     * and stream connections, stops the event loop and the node's default listener executor (which
+     * still delivers the events already queued). Waits up to a few seconds. Idempotent. Blocks; not
+     * on the event loop.
+     *
+     * @throws IllegalStateException on the event loop
+     */
+    @Override
+    public void close() {
+        runtime.close();
+    }
+
+    /** The node's name and addresses. */
+    @Override
+    public String toString() {
+        return "GrapevineNode[" + name + " advertise=" + advertise + " bound=" + bound
+                + (isRunning() ? "" : " closed") + "]";
+    }
+
+    // =============================================================================================
+    // Helpers
+    // =============================================================================================
+
+    private <T> T await(CompletableFuture<T> f, long nanos, String what) {
+        try {
+            return nanos == Long.MAX_VALUE ? f.get() : f.get(nanos, TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for " + what + " of node " + name, e);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IllegalStateException(cause);
+        }
+    }
+
+    /** Rewrites the core's "address: reason" lines to name the seed as the user wrote it. */
+    private static String nameSeed(String line, Map<NodeAddress, String> seedOf) {
+        for (Map.Entry<NodeAddress, String> e : seedOf.entrySet()) {
+            String addr = e.getKey().toString();
+            if (line.startsWith(addr + ":")) {
+                return e.getValue().equals(addr) ? line : e.getValue() + " (" + line.substring(0, addr.length()) + ")"
+                        + line.substring(addr.length());
+            }
+        }
+        return line;
+    }
+
+    private static void requireTimeout(Duration timeout) {
+        Objects.requireNonNull(timeout, "timeout");
+        if (timeout.isNegative()) {
+            throw new IllegalArgumentException("negative timeout: " + timeout);
+        }
+    }
+
+    // =============================================================================================
+    // Builder
+    // =============================================================================================
+
+    /**
+     * Configures and starts a {@link GrapevineNode}. Only {@link #name} is required. Not
+     * thread-safe: configure and start it from one thread; it may be reused to start more nodes
+     * (give each its own name and port).
+     */
+    public static final class Builder {
+        private String name;
+        private MembershipConfig config = MembershipConfig.lan();
+        private HostPort bind = new HostPort("0.0.0.0", HostPort.DEFAULT_PORT);
+        private InetSocketAddress bindAddress;
+        private HostPort advertise;
+        private InetSocketAddress advertiseAddress;
+        private byte[] meta = new byte[0];
+        private final List<MembershipListener> listeners = new ArrayList<>();
+        private Executor listenerExecutor;
+        private Delegate delegate;
+        private int maxStreamBytes = Streams.MAX_STREAM_BYTES;
+        private int maxConcurrentPushPulls = 128;
+        // Package-private seams: the I/O flavour, the security layer's envelopes, interface listing.
+        IoTransport io;
+        PacketEnvelope packetEnvelope = PacketEnvelope.IDENTITY;
+        StreamEnvelope streamEnvelope = StreamEnvelope.IDENTITY;
+        AdvertiseAddress.InterfaceSource interfaces = AdvertiseAddress.InterfaceSource.system();
+
+        private Builder() {
+        }
+
+        /**
+         * The node's unique name in the cluster. Required.
+         *
+         * @param name 1..255 bytes of UTF-8
+         * @return this builder
+         */
+        public Builder name(String name) {
+            this.name = Objects.requireNonNull(name, "name");
+            return this;
+        }
+
+        /**
+         * Protocol tuning.
+         *
+         * @param config the timings and limits; default {@link MembershipConfig#lan()}
+         * @return this builder
+         */
+        public Builder config(MembershipConfig config) {
+            this.config = Objects.requireNonNull(config, "config");
+            return this;
+        }
+
+        /**
+         * Where to listen, UDP and TCP on the same port: {@code host:port}, {@code [v6]:port} or a
+         * host alone (port 7946). Default {@code 0.0.0.0:7946}. Port 0 picks a free port.
+         *
+         * @param hostPort where to listen
+         * @return this builder
+         * @throws IllegalArgumentException when malformed
+         */
+        public Builder bind(String hostPort) {
+            this.bind = HostPort.parse(hostPort, HostPort.DEFAULT_PORT);
+            this.bindAddress = null;
+            return this;
+        }
+
+        /**
+         * Where to listen; see {@link #bind(String)}.
+         *
+         * @param address an unresolved address is resolved by {@link #start()}
+         * @return this builder
+         */
+        public Builder bind(InetSocketAddress address) {
+            this.bindAddress = Objects.requireNonNull(address, "address");
+            this.bind = null;
+            return this;
+        }
+
+        /**
+         * The address to tell other members ({@code host:port}, {@code [v6]:port}, or a host alone
+         * for the bound port). Default: the bind address when it is a specific IP; for a wildcard
+         * bind, the first private address of an interface that is up and not loopback, else its
+         * first other address (see memberlist's {@code GetPrivateIP}).
+         *
+         * @param hostPort the address to advertise
+         * @return this builder
+         * @throws IllegalArgumentException when malformed
+         */
+        public Builder advertise(String hostPort) {
+            this.advertise = HostPort.parse(hostPort, 0);
+            this.advertiseAddress = null;
+            return this;
+        }
+
+        /**
+         * The address to tell other members; see {@link #advertise(String)}.
+         *
+         * @param address the address; port 0 means the bound port
+         * @return this builder
+         */
+        public Builder advertise(InetSocketAddress address) {
+            this.advertiseAddress = Objects.requireNonNull(address, "address");
+            this.advertise = null;
+            return this;
+        }
+
+        /**
+         * Initial metadata (Serf puts its tags here). Default empty.
+         *
+         * @param meta at most {@link MembershipConfig#metaMaxSize()} bytes (copied)
+         * @return this builder
+         */
+        public Builder meta(byte[] meta) {
+            this.meta = Objects.requireNonNull(meta, "meta").clone();
+            return this;
+        }
+
+        /**
+         * Adds a listener; may be called several times (listeners are called in this order).
+         *
+         * @param listener receives membership events on the listener executor
+         * @return this builder
+         */
+        public Builder listener(MembershipListener listener) {
+            listeners.add(Objects.requireNonNull(listener, "listener"));
+            return this;
+        }
+
+        /**
+         * Where listeners run. Default: one daemon thread per node, {@code grapevine-<name>-events},
+         * delivering events in order, stopped by {@link GrapevineNode#close()}. A given executor
+         * is not shut down by the node; events are delivered in order only if it runs tasks in order.
+         *
+         * @param executor runs listener callbacks
+         * @return this builder
+         */
+        public Builder listenerExecutor(Executor executor) {
+            this.listenerExecutor = Objects.requireNonNull(executor, "executor");
+            return this;
+        }
+
+        /**
+         * Advanced: hooks into the protocol core (push/pull state, piggybacked broadcasts, ack
+         * payloads), called synchronously on the event loop; see {@link Delegate} for what they
+         * may do. Default: none.
+         *
+         * @param delegate the hooks
+         * @return this builder
+         */
+        public Builder delegate(Delegate delegate) {
+            this.delegate = Objects.requireNonNull(delegate, "delegate");
+            return this;
+        }
+
+        /**
+         * The largest stream message accepted, in bytes (a longer one closes its connection).
+         * Default 20 MiB, memberlist's limit.
+         *
+         * @param bytes the limit, for requests and replies alike (an encrypted stream's header included)
+         * @return this builder
+         * @throws IllegalArgumentException below 1 KiB
+         */
+        public Builder maxStreamBytes(int bytes) {
+            if (bytes < 1024) {
+                throw new IllegalArgumentException("maxStreamBytes must be at least 1024: " + bytes);
+            }
+            this.maxStreamBytes = bytes;
+            return this;
+        }
+
+        /**
+         * Inbound streams are refused when one more would make this many in progress (so at most
+         * {@code n - 1} are served at once, as memberlist's limit of 128 does). Default 128.
+         *
+         * @param n the limit
+         * @return this builder
+         * @throws IllegalArgumentException below 2
+         */
+        public Builder maxConcurrentPushPulls(int n) {
+            if (n < 2) {
+                throw new IllegalArgumentException("maxConcurrentPushPulls must be at least 2: " + n);
+            }
+            this.maxConcurrentPushPulls = n;
+            return this;
+        }
+
+        /**
+         * Binds the sockets (UDP and TCP on one port), starts the event loop and the protocol, and
+         * returns the running node, alone until it {@linkplain GrapevineNode#join joins} others.
+         * Resolves names and binds on the calling thread.
+         *
+         * @return the running node
+         * @throws IllegalStateException    when no name was set, or no address to advertise can be found
+         * @throws IllegalArgumentException when a setting is invalid (e.g. metadata too long)
+         * @throws UncheckedIOException     naming the address when a name does not resolve or binding fails
+         */
+        public GrapevineNode start() {
+            if (name == null) {
+                throw new IllegalStateException("name is required");
+            }
+            if (meta.length > config.metaMaxSize()) {
+                throw new IllegalArgumentException("metadata is " + meta.length + " bytes, limit is "
+                        + config.metaMaxSize());
+            }
+            InetSocketAddress bindTo = resolve(bindAddress != null ? bindAddress
+                    : InetSocketAddress.createUnresolved(bind.host(), bind.port()), "bind");
+            ExecutorService owned = listenerExecutor == null ? NodeThreads.events(name) : null;
+            ListenerDispatcher dispatcher = new ListenerDispatcher(listeners,
+                    owned != null ? owned : listenerExecutor, owned);
+            NodeRuntime runtime = new NodeRuntime(name, io != null ? io : IoTransport.detect(), packetEnvelope,
+                    streamEnvelope, dispatcher, maxStreamBytes, maxConcurrentPushPulls);
+            try {
+                InetSocketAddress bound = runtime.bind(bindTo);
+                NodeAddress adv = advertiseFor(bound);
+                runtime.start(config, adv, meta, delegate);
+                LOG.info("node {} started on {}, advertising {}", name, bound, adv);
+                return new GrapevineNode(runtime, name, bound, adv, config, packetEnvelope.overhead());
+            } catch (RuntimeException | Error e) {
+                runtime.close();
+                throw e;
+            }
+        }
+
+        private NodeAddress advertiseFor(InetSocketAddress bound) {
+            InetSocketAddress explicit = advertiseAddress != null ? advertiseAddress
+                    : advertise != null ? InetSocketAddress.createUnresolved(advertise.host(), advertise.port()) : null;
+            InetAddress ip;
+            int port = bound.getPort();
+            if (explicit != null) {
+                InetSocketAddress a = resolve(explicit, "advertise");
+                if (a.getAddress().isAnyLocalAddress()) {
+                    throw new IllegalArgumentException("cannot advertise the wildcard address " + explicit);
+                }
+                ip = a.getAddress();
+                if (a.getPort() != 0) {
+                    port = a.getPort();
+                }
+            } else {
+                ip = AdvertiseAddress.choose(bound.getAddress(), interfaces);
+            }
+            // InetAddress folds IPv4-mapped IPv6 addresses to IPv4, so IPv4 is always 4 bytes here.
+            return NodeAddress.of(new InetSocketAddress(ip, port));
+        }
+
+        private static InetSocketAddress resolve(InetSocketAddress a, String what) {
+            if (!a.isUnresolved()) {
+                return a;
+            }
+            try {
+                return new InetSocketAddress(InetAddress.getByName(a.getHostString()), a.getPort());
+            } catch (UnknownHostException e) {
+                throw new UncheckedIOException("cannot resolve the " + what + " address '" + a.getHostString() + "'", e);
+            }
+        }
+    }
+}

@@ -1,0 +1,54 @@
+package dev.grapevine.transport;
+
+/**
+ * The layer between the core's plaintext UDP packets and the datagrams on the wire: every packet
+ * the node sends passes through {@link #seal} and every datagram it receives through
+ * {@link #open}. The security layer puts memberlist's AES-GCM envelope (and, for newer peers, the
+ * label header) here; {@link #IDENTITY} adds nothing.
+ *
+ * <p><b>Threading.</b> Called only on the node's event loop; implementations must not block.
+ * Neither method keeps a reference to the array it is given.
+ */
+interface PacketEnvelope {
+
+    /** Sends packets as they are and accepts every datagram as plaintext. */
+    PacketEnvelope IDENTITY = new PacketEnvelope() {
+        @Override
+        public int overhead() {
+            return 0;
+        }
+
+        @Override
+        public byte[] seal(byte[] packet) {
+            return packet;
+        }
+
+        @Override
+        public byte[] open(byte[] datagram) {
+            return datagram;
+        }
+    };
+
+    /**
+     * Bytes {@link #seal} adds to a packet at most; the node passes it to
+     * {@code MembershipCore.setPacketOverhead} so that gossip leaves room for it.
+     */
+    int overhead();
+
+    /**
+     * The datagram payload for one plaintext packet.
+     *
+     * @param packet the core's packet (compound, compression and CRC applied); owned by the callee
+     * @return the bytes to send; may be {@code packet} itself
+     */
+    byte[] seal(byte[] packet);
+
+    /**
+     * The plaintext packet inside one received datagram.
+     *
+     * @param datagram the datagram's bytes; owned by the callee
+     * @return the plaintext for the core, or {@code null} to drop the datagram (the envelope
+     *         counts and logs why; it never throws for bad input)
+     */
+    byte[] open(byte[] datagram);
+}
