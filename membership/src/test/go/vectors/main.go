@@ -806,4 +806,5 @@ func main() {
 	writeGolden(dir)
 	writeDecodeCases(dir)
 	writeLzw(dir)
+	writeSerf(dir)
 }

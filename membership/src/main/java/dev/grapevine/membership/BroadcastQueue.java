@@ -22,13 +22,21 @@ import java.util.Map;
  * ({@code transmits | 65535 − length | newest-first sequence}) in a {@link SortedLongIndex}, and
  * a name-index entry; no object per item.
  *
- * <p>Core-thread only.
+ * <p>Public so that a layer above the core (the Serf layer keeps three of these: intents, events,
+ * queries) can reuse it; the core's own queues are internal.
+ *
+ * <p><b>Threading.</b> Not thread-safe: one thread (the core's) uses it. Listeners run
+ * synchronously inside {@link #queue}, {@link #take} and {@link #clear}.
  */
-final class BroadcastQueue {
+public final class BroadcastQueue {
 
     /** Called when a broadcast leaves the queue: sent to the limit, replaced, or pruned. */
-    interface FinishListener {
-        /** @param transmitted true when it reached its retransmit limit, false when replaced or dropped */
+    public interface FinishListener {
+        /**
+         * The broadcast left the queue.
+         *
+         * @param transmitted true when it reached its retransmit limit, false when replaced or dropped
+         */
         void finished(boolean transmitted);
     }
 
@@ -59,8 +67,24 @@ final class BroadcastQueue {
     private int named;
     private long seq;
 
-    BroadcastQueue(int capacity) {
+    /**
+     * An empty queue.
+     *
+     * @param capacity the most broadcasts it holds; past it the most-sent ones are dropped
+     */
+    public BroadcastQueue(int capacity) {
+        if (capacity < 1) {
+            throw new IllegalArgumentException("capacity must be positive, got " + capacity);
+        }
         this.capacity = capacity;
+    }
+
+    /**
+     * memberlist's retransmit limit for a cluster of {@code n} nodes:
+     * {@code mult × ceil(log10(n + 1))}.
+     */
+    public static int retransmitLimit(int mult, int n) {
+        return ProtocolMath.retransmitLimit(mult, n);
     }
 
     /**
@@ -69,7 +93,7 @@ final class BroadcastQueue {
      *
      * @throws IllegalArgumentException when the message is longer than {@value #MAX_LENGTH} bytes
      */
-    void queue(String name, byte[] message, FinishListener listener) {
+    public void queue(String name, byte[] message, FinishListener listener) {
         if (message.length > MAX_LENGTH) {
             throw new IllegalArgumentException("broadcast of " + message.length + " bytes is too large");
         }
@@ -109,7 +133,7 @@ final class BroadcastQueue {
      * @param out           receives the chosen messages, in choice order
      * @return bytes used, overheads included
      */
-    int take(int overhead, int limit, int maxCount, int transmitLimit, List<byte[]> out) {
+    public int take(int overhead, int limit, int maxCount, int transmitLimit, List<byte[]> out) {
         if (order.isEmpty() || maxCount <= 0) {
             return 0;
         }
@@ -156,16 +180,18 @@ final class BroadcastQueue {
         return used;
     }
 
-    int size() {
+    /** How many broadcasts are queued. */
+    public int size() {
         return order.size();
     }
 
-    int capacity() {
+    /** The bound given at construction. */
+    public int capacity() {
         return capacity;
     }
 
     /** Drops everything (listeners told {@code finished(false)}). */
-    void clear() {
+    public void clear() {
         int[] slots = order.values();
         order.clear();
         for (int slot : slots) {

@@ -4,6 +4,9 @@ import dev.grapevine.membership.MembershipConfig;
 import dev.grapevine.membership.MembershipCore;
 import dev.grapevine.membership.NodeAddress;
 import dev.grapevine.membership.MembershipEvent;
+import dev.grapevine.serf.SerfCore;
+import dev.grapevine.serf.SerfEvent;
+import dev.grapevine.serf.SerfState;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,6 +27,8 @@ public final class SimNode {
     final MembershipConfig config;
 
     MembershipCore core;
+    /** The Serf layer on top of {@link #core} when the simulation runs Serf, else null. */
+    SerfCore serf;
     NodeStatus status = NodeStatus.NEW;
     /** Bumped whenever the running core changes (start, crash, restart, leave): stale events carry an old one. */
     int generation;
@@ -39,6 +44,8 @@ public final class SimNode {
     final ArrayDeque<Delivery> deferred = new ArrayDeque<>();
     /** Events the core emitted during the current call, dispatched right after it. */
     final ArrayList<MembershipEvent> emitted = new ArrayList<>(2);
+    /** Serf events emitted during the current call, dispatched right after it. */
+    final ArrayList<SerfEvent> serfEmitted = new ArrayList<>(2);
     long burstsStarted;
     long deferredTotal;
 
@@ -87,6 +94,15 @@ public final class SimNode {
         return core;
     }
 
+    /**
+     * The node's latest Serf layer (running, or frozen at its crash or leave), or {@code null} when
+     * the simulation does not run Serf or before the first start. Query it freely; for calls that
+     * change it use {@link Simulation#serfCall}.
+     */
+    public SerfCore serf() {
+        return serf;
+    }
+
     /** Lifecycle state. */
     public NodeStatus status() {
         return status;
@@ -99,7 +115,12 @@ public final class SimNode {
 
     /** True when running and not leaving: a node the rest of the cluster should see alive. */
     public boolean isLive() {
-        return status == NodeStatus.RUNNING && !core.isLeaving();
+        return status == NodeStatus.RUNNING && !isLeaving();
+    }
+
+    /** True when running and a leave (memberlist's, or Serf's, which starts earlier) is in progress. */
+    boolean isLeaving() {
+        return core.isLeaving() || (serf != null && serf.state() != SerfState.ALIVE);
     }
 
     /** Its partition group (0 when the network is whole). */

@@ -8,6 +8,11 @@ import dev.grapevine.membership.MembershipEvent;
 import dev.grapevine.membership.NodeAddress;
 import dev.grapevine.membership.StreamRequest;
 import dev.grapevine.membership.Timer;
+import dev.grapevine.serf.KeyringOps;
+import dev.grapevine.serf.SerfConfig;
+import dev.grapevine.serf.SerfCore;
+import dev.grapevine.serf.SerfEvent;
+import dev.grapevine.serf.SerfHost;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -20,6 +25,8 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.random.RandomGenerator;
 
 /**
@@ -67,6 +74,13 @@ import java.util.random.RandomGenerator;
  * for a subject than it reported before (unless one of them restarted), and turns exceptions
  * thrown by a core into violations instead of aborting the run. See {@link #violations()}.
  *
+ * <p><b>Serf.</b> With {@link Builder#serf(SerfConfig)} every node runs a {@link SerfCore} on top of
+ * its core (tags and keyrings per node from {@link Builder#serfTags} and {@link Builder#serfKeyrings}):
+ * joins go through Serf (and broadcast a join intent), {@link #leave} is Serf's graceful leave (the
+ * node stops at Serf's {@code LeaveCompleted}), {@link #serfCall} runs user events, queries and key
+ * operations, and {@link #addSerfListener} observes the Serf events. Each Serf layer's
+ * {@code selfCheck} runs with its core's.
+ *
  * <p><b>Threading.</b> Not thread-safe: one thread builds and drives a simulation and everything it
  * hands out. Cores are only ever called from the run methods and lifecycle methods, and never
  * re-entrantly; their {@link Host} effects are queued.
@@ -83,6 +97,10 @@ public final class Simulation {
     private final long maxEventsPerRun;
     private final long pollIntervalNanos;
     private final boolean trackIncarnations;
+    private final SerfConfig serfConfig;
+    private final Function<String, Map<String, String>> serfTags;
+    private final Function<String, KeyringOps> serfKeyrings;
+    private final List<SerfListener> serfListeners = new ArrayList<>();
 
     private final SplittableRandom root;
     private final SplittableRandom chaosRandom;
@@ -117,6 +135,9 @@ public final class Simulation {
         this.maxEventsPerRun = b.maxEventsPerRun;
         this.pollIntervalNanos = b.pollInterval.toNanos();
         this.trackIncarnations = b.trackIncarnations;
+        this.serfConfig = b.serfConfig;
+        this.serfTags = b.serfTags;
+        this.serfKeyrings = b.serfKeyrings;
         this.root = new SplittableRandom(b.seed);
         this.net = new Network(this, root.split(), b.network);
         this.chaosRandom = root.split();
@@ -153,6 +174,12 @@ public final class Simulation {
     public SimNode addNode(String name, MembershipConfig config) {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(config, "config");
+        if (serfConfig != null && (config.delegateProtocolMin() != SerfConfig.PROTOCOL_MIN
+                || config.delegateProtocolMax() != SerfConfig.PROTOCOL_MAX
+                || config.delegateProtocolVersion() != serfConfig.protocolVersion())) {
+            config = config.toBuilder().delegateProtocol(SerfConfig.PROTOCOL_MIN, SerfConfig.PROTOCOL_MAX,
+                    serfConfig.protocolVersion()).build();
+        }
         if (byName.containsKey(name)) {
             throw new IllegalArgumentException("node name already used: " + name);
         }
@@ -244,6 +271,44 @@ public final class Simulation {
         }
     }
 
+    /** True when every node runs a Serf layer ({@link Builder#serf}). */
+    public boolean serfEnabled() {
+        return serfConfig != null;
+    }
+
+    /**
+     * The node's latest Serf layer (see {@link SimNode#serf()}).
+     *
+     * @throws IllegalStateException when the simulation does not run Serf
+     */
+    public SerfCore serf(String name) {
+        requireSerf();
+        return node(name).serf;
+    }
+
+    /**
+     * Runs a call on a running node's Serf layer now ({@code userEvent}, {@code query},
+     * {@code installKey}, {@code setTags}, ...), then checks invariants and dispatches the events it
+     * emitted, as after any simulated event. Exceptions from the action propagate.
+     *
+     * @throws IllegalStateException when the node is not running or Serf is off
+     */
+    public void serfCall(String name, Consumer<SerfCore> action) {
+        requireSerf();
+        SimNode n = requireRunning(name);
+        try {
+            action.accept(n.serf);
+        } finally {
+            afterCall(n);
+        }
+    }
+
+    private void requireSerf() {
+        if (serfConfig == null) {
+            throw new IllegalStateException("the simulation does not run Serf (Builder.serf)");
+        }
+    }
+
     // =============================================================================================
     // Lifecycle
     // =============================================================================================
@@ -305,7 +370,7 @@ public final class Simulation {
         SimNode n = requireRunning(name);
         long id = 0;
         try {
-            id = n.core.join(addresses(seeds));
+            id = n.serf != null ? n.serf.join(addresses(seeds), false) : n.core.join(addresses(seeds));
         } catch (RuntimeException e) {
             coreThrew(n, "join", e);
         }
@@ -351,12 +416,18 @@ public final class Simulation {
 
     /**
      * Starts a graceful leave ({@link MembershipCore#leave}); once the core reports
-     * {@code LeaveCompleted} the node is shut down and status becomes {@link NodeStatus#LEFT}.
+     * {@code LeaveCompleted} the node is shut down and status becomes {@link NodeStatus#LEFT}. With
+     * Serf it is Serf's leave ({@code timeout} unused: Serf waits {@code broadcastTimeout} for its
+     * intent), and the node stops at Serf's {@code LeaveCompleted}.
      */
     public void leave(String name, Duration timeout) {
         SimNode n = requireRunning(name);
         try {
-            n.core.leave(timeout);
+            if (n.serf != null) {
+                n.serf.leave();
+            } else {
+                n.core.leave(timeout);
+            }
         } catch (RuntimeException e) {
             coreThrew(n, "leave", e);
         }
@@ -412,16 +483,30 @@ public final class Simulation {
         n.status = NodeStatus.RUNNING;
         n.startedAtNanos = now;
         n.seeds = List.copyOf(seeds);
-        n.core = MembershipCore.builder()
+        NodeHost host = new NodeHost(n);
+        MembershipCore.Builder core = MembershipCore.builder()
                 .config(n.config)
                 .name(n.name)
                 .advertise(n.address)
-                .host(new NodeHost(n))
+                .host(host)
                 .clock(this::now)
                 .random(root.split())
                 .interner(interner)
-                .expectedMembers(Math.max(16, nodes.size()))
-                .build();
+                .expectedMembers(Math.max(16, nodes.size()));
+        if (serfConfig != null) {
+            n.serf = SerfCore.builder()
+                    .config(serfConfig)
+                    .tags(serfTags.apply(n.name))
+                    .keyring(serfKeyrings.apply(n.name))
+                    .host(host)
+                    .clock(this::now)
+                    .random(root.split())
+                    .membership(core)
+                    .build();
+            n.core = n.serf.core();
+        } else {
+            n.core = core.build();
+        }
         try {
             n.core.start();
         } catch (RuntimeException e) {
@@ -430,7 +515,11 @@ public final class Simulation {
         afterCall(n);
         if (!seeds.isEmpty() && n.status == NodeStatus.RUNNING) {
             try {
-                n.core.join(seeds);
+                if (n.serf != null) {
+                    n.serf.join(seeds, false);
+                } else {
+                    n.core.join(seeds);
+                }
             } catch (RuntimeException e) {
                 coreThrew(n, "join", e);
             }
@@ -447,7 +536,11 @@ public final class Simulation {
         n.slowProfile = null;
         n.slowEpoch++;
         if (status == NodeStatus.LEFT) {
-            n.core.shutdown();
+            if (n.serf != null) {
+                n.serf.shutdown();
+            } else {
+                n.core.shutdown();
+            }
         }
     }
 
@@ -743,6 +836,16 @@ public final class Simulation {
         listeners.add(Objects.requireNonNull(listener, "listener"));
     }
 
+    /**
+     * Adds a listener for every Serf event of every node.
+     *
+     * @throws IllegalStateException when the simulation does not run Serf
+     */
+    public void addSerfListener(SerfListener listener) {
+        requireSerf();
+        serfListeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
     /** Adds a low-level network and timer observer. */
     public void addTap(NetworkTap tap) {
         taps.add(Objects.requireNonNull(tap, "tap"));
@@ -772,6 +875,9 @@ public final class Simulation {
                 String v;
                 try {
                     v = n.core.selfCheck(true);
+                    if (v == null && n.serf != null) {
+                        v = n.serf.selfCheck();
+                    }
                 } catch (RuntimeException e) {
                     v = "selfCheck threw " + e;
                 }
@@ -855,7 +961,7 @@ public final class Simulation {
         List<SimNode> leaving = new ArrayList<>();
         for (SimNode n : nodes) {
             if (n.status == NodeStatus.RUNNING) {
-                (n.core.isLeaving() ? leaving : live).add(n);
+                (n.isLeaving() ? leaving : live).add(n);
             } else if (n.status.isDown()) {
                 down.add(n);
             }
@@ -916,12 +1022,53 @@ public final class Simulation {
         if (v != null) {
             violation(n, v);
         }
-        if (!n.emitted.isEmpty()) {
-            List<MembershipEvent> batch = new ArrayList<>(n.emitted);
-            n.emitted.clear();
-            for (MembershipEvent e : batch) {
-                onEmitted(n, e);
+        while (!n.emitted.isEmpty() || !n.serfEmitted.isEmpty()) {
+            if (!n.emitted.isEmpty()) {
+                List<MembershipEvent> batch = new ArrayList<>(n.emitted);
+                n.emitted.clear();
+                for (MembershipEvent e : batch) {
+                    onEmitted(n, e);
+                }
             }
+            if (!n.serfEmitted.isEmpty()) {
+                List<SerfEvent> batch = new ArrayList<>(n.serfEmitted);
+                n.serfEmitted.clear();
+                for (SerfEvent e : batch) {
+                    onSerfEmitted(n, e);
+                }
+            }
+        }
+    }
+
+    private void onSerfEmitted(SimNode observer, SerfEvent e) {
+        long h = 0x5800_0000L ^ ((long) observer.id << 32) ^ e.getClass().getSimpleName().hashCode();
+        if (e instanceof SerfEvent.User u) {
+            h ^= u.name().hashCode() ^ (u.ltime() << 20);
+        } else if (e instanceof SerfEvent.MemberJoin j) {
+            h ^= j.member().name().hashCode();
+        } else if (e instanceof SerfEvent.MemberLeave l) {
+            h ^= l.member().name().hashCode();
+        } else if (e instanceof SerfEvent.MemberFailed f) {
+            h ^= f.member().name().hashCode();
+        } else if (e instanceof SerfEvent.MemberReap r) {
+            h ^= r.member().name().hashCode();
+        } else if (e instanceof SerfEvent.QueryResponse r) {
+            h ^= r.from().hashCode() ^ r.query().ltime();
+        } else if (e instanceof SerfEvent.QueryAck a) {
+            h ^= a.from().hashCode() ^ a.query().ltime();
+        }
+        mix(h);
+        for (SerfListener l : serfListeners) {
+            l.onEvent(now, observer.name, e);
+        }
+        if (observer.serf != null && observer.status == NodeStatus.RUNNING) {
+            String v = observer.serf.selfCheck();
+            if (v != null) {
+                violation(observer, "serf: " + v);
+            }
+        }
+        if (e instanceof SerfEvent.LeaveCompleted && observer.status == NodeStatus.RUNNING) {
+            stop(observer, NodeStatus.LEFT);
         }
     }
 
@@ -969,8 +1116,9 @@ public final class Simulation {
         for (SimulationListener l : listeners) {
             l.onEvent(now, observer.name, e);
         }
-        if (e instanceof MembershipEvent.LeaveCompleted && observer.status == NodeStatus.RUNNING) {
-            stop(observer, NodeStatus.LEFT);
+        if (e instanceof MembershipEvent.LeaveCompleted && observer.status == NodeStatus.RUNNING
+                && observer.serf == null) {
+            stop(observer, NodeStatus.LEFT); // with Serf, the node stops at Serf's LeaveCompleted
         }
     }
 
@@ -1003,7 +1151,7 @@ public final class Simulation {
     }
 
     /** The effects interface of one node's current core: everything is queued, nothing re-enters. */
-    private final class NodeHost implements Host {
+    private final class NodeHost implements Host, SerfHost {
         private final SimNode node;
         private final int generation;
 
@@ -1041,6 +1189,13 @@ public final class Simulation {
         public void emit(MembershipEvent event) {
             if (node.generation == generation) {
                 node.emitted.add(event);
+            }
+        }
+
+        @Override
+        public void emit(SerfEvent event) {
+            if (node.generation == generation) {
+                node.serfEmitted.add(event);
             }
         }
     }
@@ -1165,8 +1320,32 @@ public final class Simulation {
         private long maxEventsPerRun = 2_000_000_000L;
         private Duration pollInterval = Duration.ofMillis(100);
         private boolean trackIncarnations = true;
+        private SerfConfig serfConfig;
+        private Function<String, Map<String, String>> serfTags = name -> Map.of();
+        private Function<String, KeyringOps> serfKeyrings = name -> null;
 
         private Builder() {
+        }
+
+        /**
+         * Runs a Serf layer with these settings on every node (default: none). Node configs get the
+         * delegate versions Serf needs, {@code (2, 5, protocolVersion)}.
+         */
+        public Builder serf(SerfConfig v) {
+            serfConfig = Objects.requireNonNull(v, "serf");
+            return this;
+        }
+
+        /** Each node's initial Serf tags, by node name. Default: none. */
+        public Builder serfTags(Function<String, Map<String, String>> v) {
+            serfTags = Objects.requireNonNull(v, "serfTags");
+            return this;
+        }
+
+        /** Each node's keyring for Serf's key queries, by node name ({@code null}: none). Default: none. */
+        public Builder serfKeyrings(Function<String, KeyringOps> v) {
+            serfKeyrings = Objects.requireNonNull(v, "serfKeyrings");
+            return this;
         }
 
         /** The root seed of every random choice. Default 0. */

@@ -267,6 +267,88 @@ final class MsgpackReader {
         return v;
     }
 
+    /**
+     * A Go {@code uint64} field (Serf's {@code LamportTime}). Values above {@link Long#MAX_VALUE}
+     * are {@link Rejection#INTEGER_OVERFLOW}: Java carries them in a signed long, and no Lamport
+     * clock of a real cluster gets near 2^63.
+     */
+    long uint64(String field) {
+        return integer(field, true);
+    }
+
+    /** A Go {@code int64} field (a {@code time.Duration}): any integer family, any sign. */
+    long int64(String field) {
+        return integer(field, false);
+    }
+
+    /** Consumes a msgpack nil and returns true when the next value is one; otherwise leaves it. */
+    boolean tryNil() {
+        if (pos < end && buf[pos] == Code.NIL) {
+            pos++;
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * The header of a Go map field: the number of entries, or -1 for nil. The entries (at least
+     * two bytes each) must fit in the bytes left. Anything but a map or nil is
+     * {@link Rejection#WRONG_FIELD_TYPE}.
+     */
+    int mapHeader(String field) {
+        int b = u8(field);
+        long n;
+        if (b >= 0x80 && b <= 0x8f) {
+            n = b & 0x0f;
+        } else if (b == (Code.NIL & 0xff)) {
+            return -1;
+        } else if (b == (Code.MAP16 & 0xff)) {
+            need(2, field);
+            n = be16();
+        } else if (b == (Code.MAP32 & 0xff)) {
+            need(4, field);
+            n = be32();
+        } else {
+            throw wrongType(field, b);
+        }
+        if (2 * n > end - pos) {
+            throw truncated(field);
+        }
+        return (int) n;
+    }
+
+    /**
+     * The header of a Go slice field other than {@code []byte}: the number of elements, or -1
+     * for nil. The elements (at least one byte each) must fit in the bytes left. Anything but an
+     * array or nil is {@link Rejection#WRONG_FIELD_TYPE}.
+     */
+    int arrayHeader(String field) {
+        int b = u8(field);
+        long n;
+        if (b >= 0x90 && b <= 0x9f) {
+            n = b & 0x0f;
+        } else if (b == (Code.NIL & 0xff)) {
+            return -1;
+        } else if (b == (Code.ARRAY16 & 0xff)) {
+            need(2, field);
+            n = be16();
+        } else if (b == (Code.ARRAY32 & 0xff)) {
+            need(4, field);
+            n = be32();
+        } else {
+            throw wrongType(field, b);
+        }
+        if (n > end - pos) {
+            throw truncated(field);
+        }
+        return (int) n;
+    }
+
+    /** Position of the next value, for callers that need the bytes after a decoded value. */
+    int position() {
+        return pos;
+    }
+
     /** A Go {@code uint32} field, returned as the same 32 bits in a Java int. */
     int uint32(String field) {
         return (int) uint(field, 0xffff_ffffL);

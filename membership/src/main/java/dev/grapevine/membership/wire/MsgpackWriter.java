@@ -82,6 +82,11 @@ final class MsgpackWriter {
         return n < 16 ? 1 : n < 0x10000 ? 3 : 5;
     }
 
+    /** Size of an array header. */
+    static int arrayHeaderSize(int n) {
+        return n < 16 ? 1 : n < 0x10000 ? 3 : 5;
+    }
+
     /** A map key (a Go field name) pre-encoded as fixstr + ASCII bytes. */
     static byte[] key(String name) {
         byte[] ascii = name.getBytes(StandardCharsets.US_ASCII);
@@ -133,6 +138,22 @@ final class MsgpackWriter {
             u8(Code.MAP32);
             be32(n);
         }
+    }
+
+    void arrayHeader(int n) {
+        if (n < 16) {
+            u8(Code.FIXARRAY_PREFIX | n);
+        } else if (n < 0x10000) {
+            u8(Code.ARRAY16);
+            be16(n);
+        } else {
+            u8(Code.ARRAY32);
+            be32(n);
+        }
+    }
+
+    void nil() {
+        u8(Code.NIL);
     }
 
     /** A non-negative integer (unsigned 64-bit) in the smallest unsigned form. */
