@@ -7,6 +7,13 @@ import dev.grapevine.membership.MembershipConfig;
 import dev.grapevine.membership.MembershipEvent;
 import dev.grapevine.membership.NodeAddress;
 import dev.grapevine.membership.wire.Streams;
+import dev.grapevine.serf.IncomingQuery;
+import dev.grapevine.serf.KeyResponse;
+import dev.grapevine.serf.KeyringOps;
+import dev.grapevine.serf.QueryOptions;
+import dev.grapevine.serf.SerfConfig;
+import dev.grapevine.serf.SerfCore;
+import dev.grapevine.serf.SerfMember;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -56,6 +63,15 @@ import org.slf4j.LoggerFactory;
  * {@link #sendReliable}) and the {@code *Async} methods never block. Listeners run on the listener
  * executor, never on the event loop; they may call any method here.
  *
+ * <p><b>Serf mode.</b> Started with {@link Builder#serf} (or {@link Builder#tags}), the node also
+ * runs the Serf 0.9.4 layer, as a Serf agent does: tags in its metadata, join and leave intents
+ * (a graceful leave shows as {@code left}, never {@code failed}), user events
+ * ({@link #userEvent}), queries ({@link #query}, {@link #respond}), Serf member statuses
+ * ({@link #serfMembers}) and Serf's key queries. Every application message is then a Serf message,
+ * so the raw memberlist messages ({@link #broadcast}, {@link #sendBestEffort},
+ * {@link #sendReliable}) and raw metadata ({@link #updateMetadata}) are not available; Serf
+ * agents would misread them.
+ *
  * <p><b>Lifecycle.</b> {@link Builder#start()} binds the sockets and starts the protocol; the node
  * runs alone until it {@linkplain #join joins} others. {@link #leave} tells the cluster it is
  * going, and {@link #close} stops it (after a leave, or abruptly, in which case the others detect
@@ -73,15 +89,17 @@ public final class GrapevineNode implements AutoCloseable {
     private final NodeAddress advertise;
     private final MembershipConfig config;
     private final int packetOverhead;
+    private final boolean serfMode;
 
     private GrapevineNode(NodeRuntime runtime, String name, InetSocketAddress bound, NodeAddress advertise,
-                          MembershipConfig config, int packetOverhead) {
+                          MembershipConfig config, int packetOverhead, boolean serfMode) {
         this.runtime = runtime;
         this.name = name;
         this.bound = bound;
         this.advertise = advertise;
         this.config = config;
         this.packetOverhead = packetOverhead;
+        this.serfMode = serfMode;
     }
 
     /**
@@ -350,6 +368,7 @@ public final class GrapevineNode implements AutoCloseable {
      * @throws IllegalStateException    on the event loop, or when the node is closed
      */
     public void updateMetadata(byte[] meta) {
+        requireRawMode("updateMetadata", "setTags");
         byte[] copy = Objects.requireNonNull(meta, "meta").clone();
         runtime.call(() -> {
             runtime.core().updateMetadata(copy);
@@ -367,6 +386,7 @@ public final class GrapevineNode implements AutoCloseable {
      * @throws IllegalStateException    on the event loop, or when the node is closed
      */
     public void broadcast(byte[] payload) {
+        requireRawMode("broadcast", "userEvent");
         byte[] copy = Objects.requireNonNull(payload, "payload").clone();
         runtime.call(() -> {
             runtime.core().broadcast(copy);
@@ -385,6 +405,7 @@ public final class GrapevineNode implements AutoCloseable {
      * @throws IllegalStateException    when the node is closed
      */
     public void sendBestEffort(NodeAddress to, byte[] payload) {
+        requireRawMode("sendBestEffort", "query");
         Objects.requireNonNull(to, "to");
         byte[] copy = Objects.requireNonNull(payload, "payload").clone();
         if (copy.length + 1 + packetOverhead > MAX_UDP_PAYLOAD) {
@@ -411,12 +432,167 @@ public final class GrapevineNode implements AutoCloseable {
      * @throws IllegalStateException    when the node is closed
      */
     public CompletableFuture<Void> sendReliable(NodeAddress to, byte[] payload) {
+        requireRawMode("sendReliable", "query");
         Objects.requireNonNull(to, "to");
         byte[] copy = Objects.requireNonNull(payload, "payload").clone();
         if (copy.length > Streams.MAX_STREAM_BYTES) {
             throw new IllegalArgumentException("message of " + copy.length + " bytes is over the 20 MiB stream limit");
         }
         return runtime.sendReliable(to, copy);
+    }
+
+    // =============================================================================================
+    // Serf mode
+    // =============================================================================================
+
+    /** True when the node runs the Serf layer ({@link Builder#serf}). Any thread. */
+    public boolean serfMode() {
+        return serfMode;
+    }
+
+    /**
+     * Sends a Serf user event to every member (Serf agents see it in {@code serf monitor} and their
+     * event handlers; Grapevine nodes in {@link SerfListener}). Blocks briefly; not on the event loop.
+     *
+     * @param eventName the event's name
+     * @param payload   the bytes (copied); name and payload within Serf's size limit (512 bytes by default)
+     * @param coalesce  whether receivers that coalesce may merge it with later events of the same name
+     * @throws IllegalArgumentException when too large
+     * @throws IllegalStateException    when not in Serf mode, on the event loop, or when closed
+     */
+    public void userEvent(String eventName, byte[] payload, boolean coalesce) {
+        Objects.requireNonNull(eventName, "eventName");
+        byte[] copy = Objects.requireNonNull(payload, "payload").clone();
+        runtime.call(() -> {
+            runtime.requireSerf().userEvent(eventName, copy, coalesce);
+            return null;
+        });
+    }
+
+    /**
+     * Starts a Serf query: every member matching the filters gets it, and may answer once before
+     * the deadline. Does not block; not on the event loop.
+     *
+     * @param queryName the query's name
+     * @param payload   the bytes (copied)
+     * @param options   filters, ack request, relay factor, timeout ({@link QueryOptions#defaults()})
+     * @param callback  gets acks and answers as they arrive, or null
+     * @return completes at the query's deadline, on the listener executor, with everything that came back
+     * @throws IllegalArgumentException when too large or the options are invalid
+     * @throws IllegalStateException    when not in Serf mode, on the event loop, or when closed
+     */
+    public CompletableFuture<QueryResult> query(String queryName, byte[] payload, QueryOptions options,
+                                                QueryCallback callback) {
+        Objects.requireNonNull(queryName, "queryName");
+        Objects.requireNonNull(options, "options");
+        return runtime.query(queryName, Objects.requireNonNull(payload, "payload").clone(), options, callback);
+    }
+
+    /**
+     * {@link #query(String, byte[], QueryOptions, QueryCallback)} without a callback.
+     *
+     * @return completes at the query's deadline with everything that came back
+     */
+    public CompletableFuture<QueryResult> query(String queryName, byte[] payload, QueryOptions options) {
+        return query(queryName, payload, options, null);
+    }
+
+    /**
+     * Answers a query delivered to a {@link SerfListener} (once, before its deadline). Blocks
+     * briefly; not on the event loop.
+     *
+     * @param query   the query, from the {@code Query} event
+     * @param payload the answer (copied), within Serf's response size limit
+     * @throws IllegalArgumentException when too large
+     * @throws IllegalStateException    when already answered, past its deadline, not in Serf mode, or closed
+     */
+    public void respond(IncomingQuery query, byte[] payload) {
+        runtime.respond(Objects.requireNonNull(query, "query"), Objects.requireNonNull(payload, "payload").clone());
+    }
+
+    /**
+     * The members with their Serf statuses ({@code alive}, {@code leaving}, {@code left},
+     * {@code failed}) and tags, including this node. Blocks briefly; not on the event loop.
+     *
+     * @return an immutable snapshot
+     * @throws IllegalStateException when not in Serf mode, on the event loop, or when closed
+     */
+    public List<SerfMember> serfMembers() {
+        return runtime.serfMembers();
+    }
+
+    /**
+     * Replaces this node's tags; other members see a {@code MemberUpdate}. Blocks briefly; not on
+     * the event loop.
+     *
+     * @param tags the new tags; encoded at most 512 bytes
+     * @throws IllegalArgumentException when too large
+     * @throws IllegalStateException    when not in Serf mode, on the event loop, or when closed
+     */
+    public void setTags(Map<String, String> tags) {
+        Map<String, String> copy = Map.copyOf(tags);
+        runtime.call(() -> {
+            runtime.requireSerf().setTags(copy);
+            return null;
+        });
+    }
+
+    /**
+     * This node's tags. Blocks briefly; not on the event loop.
+     *
+     * @return an immutable map
+     */
+    public Map<String, String> tags() {
+        return runtime.call(() -> runtime.requireSerf().tags());
+    }
+
+    /**
+     * Asks every member to install a gossip key (Serf's {@code _serf_install-key} query). Does not block.
+     *
+     * @param key a 16, 24 or 32-byte AES key (copied; never logged)
+     * @return completes with the aggregated answers when the query's deadline passes
+     */
+    public CompletableFuture<KeyResponse> installKey(byte[] key) {
+        byte[] k = key.clone();
+        return runtime.keyQuery(s -> s.installKey(k, 0));
+    }
+
+    /**
+     * Asks every member to make a key primary (Serf's {@code _serf_use-key} query). Does not block.
+     *
+     * @param key an installed key (copied; never logged)
+     * @return completes with the aggregated answers
+     */
+    public CompletableFuture<KeyResponse> useKey(byte[] key) {
+        byte[] k = key.clone();
+        return runtime.keyQuery(s -> s.useKey(k, 0));
+    }
+
+    /**
+     * Asks every member to remove a key (Serf's {@code _serf_remove-key} query). Does not block.
+     *
+     * @param key a key that is not primary (copied; never logged)
+     * @return completes with the aggregated answers
+     */
+    public CompletableFuture<KeyResponse> removeKey(byte[] key) {
+        byte[] k = key.clone();
+        return runtime.keyQuery(s -> s.removeKey(k, 0));
+    }
+
+    /**
+     * Asks every member for its keys (Serf's {@code _serf_list-keys} query). Does not block.
+     *
+     * @return completes with the keys and how many members hold each
+     */
+    public CompletableFuture<KeyResponse> listKeys() {
+        return runtime.keyQuery(s -> s.listKeys(0));
+    }
+
+    private void requireRawMode(String method, String instead) {
+        if (serfMode) {
+            throw new IllegalStateException(method + " is not available in Serf mode (Serf agents would misread a raw "
+                    + "message); use " + instead);
+        }
     }
 
     /**
@@ -500,6 +676,10 @@ public final class GrapevineNode implements AutoCloseable {
         private final List<MembershipListener> listeners = new ArrayList<>();
         private Executor listenerExecutor;
         private Delegate delegate;
+        private SerfConfig serfConfig;
+        private Map<String, String> tags;
+        private KeyringOps keyring;
+        private final List<SerfListener> serfListeners = new ArrayList<>();
         private int maxStreamBytes = Streams.MAX_STREAM_BYTES;
         private int maxConcurrentPushPulls = 128;
         // Package-private seams: the I/O flavour, the security layer's envelopes, interface listing.
@@ -636,6 +816,55 @@ public final class GrapevineNode implements AutoCloseable {
         }
 
         /**
+         * Runs the Serf 0.9.4 layer on this node (see "Serf mode" on {@link GrapevineNode}). The
+         * membership config's delegate protocol versions are set to Serf's (2, 5,
+         * {@code serf.protocolVersion()}), so that Serf agents accept the node.
+         *
+         * @param serf Serf's timings and limits, e.g. {@link SerfConfig#defaults()}
+         * @return this builder
+         */
+        public Builder serf(SerfConfig serf) {
+            this.serfConfig = Objects.requireNonNull(serf, "serf");
+            return this;
+        }
+
+        /**
+         * The node's Serf tags (encoded in its metadata as Serf does, so {@code serf members}
+         * shows them). Implies Serf mode.
+         *
+         * @param tags at most 512 bytes encoded
+         * @return this builder
+         */
+        public Builder tags(Map<String, String> tags) {
+            this.tags = Map.copyOf(tags);
+            return this;
+        }
+
+        /**
+         * The keyring Serf's key queries install, use, remove and list keys in (Serf mode). Default:
+         * none, so key queries are answered "encryption not enabled", as by a Serf agent without
+         * {@code -encrypt}.
+         *
+         * @param keyring the keyring
+         * @return this builder
+         */
+        public Builder keyring(KeyringOps keyring) {
+            this.keyring = Objects.requireNonNull(keyring, "keyring");
+            return this;
+        }
+
+        /**
+         * Adds a Serf listener (implies Serf mode); may be called several times.
+         *
+         * @param listener receives Serf events on the listener executor
+         * @return this builder
+         */
+        public Builder serfListener(SerfListener listener) {
+            serfListeners.add(Objects.requireNonNull(listener, "listener"));
+            return this;
+        }
+
+        /**
          * The largest stream message accepted, in bytes (a longer one closes its connection).
          * Default 20 MiB, memberlist's limit.
          *
@@ -685,19 +914,34 @@ public final class GrapevineNode implements AutoCloseable {
                 throw new IllegalArgumentException("metadata is " + meta.length + " bytes, limit is "
                         + config.metaMaxSize());
             }
+            SerfSetup serfSetup = null;
+            MembershipConfig cfg = config;
+            if (serfConfig != null || tags != null || !serfListeners.isEmpty()) {
+                if (delegate != null) {
+                    throw new IllegalStateException("a delegate cannot be combined with Serf mode: Serf is the delegate");
+                }
+                if (meta.length > 0) {
+                    throw new IllegalStateException("raw metadata cannot be combined with Serf mode: use tags");
+                }
+                SerfConfig sc = serfConfig != null ? serfConfig : SerfConfig.defaults();
+                cfg = config.toBuilder().delegateProtocol(2, 5, sc.protocolVersion()).build();
+                serfSetup = new SerfSetup(sc, tags != null ? tags : Map.of(), keyring, serfListeners);
+            } else if (keyring != null) {
+                throw new IllegalStateException("a keyring is used by Serf's key queries: enable Serf mode");
+            }
             InetSocketAddress bindTo = resolve(bindAddress != null ? bindAddress
                     : InetSocketAddress.createUnresolved(bind.host(), bind.port()), "bind");
             ExecutorService owned = listenerExecutor == null ? NodeThreads.events(name) : null;
-            ListenerDispatcher dispatcher = new ListenerDispatcher(listeners,
+            ListenerDispatcher dispatcher = new ListenerDispatcher(listeners, serfListeners,
                     owned != null ? owned : listenerExecutor, owned);
             NodeRuntime runtime = new NodeRuntime(name, io != null ? io : IoTransport.detect(), packetEnvelope,
                     streamEnvelope, dispatcher, maxStreamBytes, maxConcurrentPushPulls);
             try {
                 InetSocketAddress bound = runtime.bind(bindTo);
                 NodeAddress adv = advertiseFor(bound);
-                runtime.start(config, adv, meta, delegate);
-                LOG.info("node {} started on {}, advertising {}", name, bound, adv);
-                return new GrapevineNode(runtime, name, bound, adv, config, packetEnvelope.overhead());
+                runtime.start(cfg, adv, meta, delegate, serfSetup);
+                LOG.info("node {} started on {}, advertising {}{}", name, bound, adv, serfSetup != null ? " (Serf mode)" : "");
+                return new GrapevineNode(runtime, name, bound, adv, cfg, packetEnvelope.overhead(), serfSetup != null);
             } catch (RuntimeException | Error e) {
                 runtime.close();
                 throw e;

@@ -6,6 +6,7 @@ import dev.grapevine.membership.MembershipEvent.MemberJoined;
 import dev.grapevine.membership.MembershipEvent.MemberUpdated;
 import dev.grapevine.membership.MembershipEvent.NameConflict;
 import dev.grapevine.membership.MembershipEvent.UserMessage;
+import dev.grapevine.serf.SerfEvent;
 import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
@@ -26,16 +27,44 @@ final class ListenerDispatcher {
     private static final Logger LOG = LoggerFactory.getLogger(ListenerDispatcher.class);
 
     private final List<MembershipListener> listeners;
+    private final List<SerfListener> serfListeners;
     private final Executor executor;
     private final ExecutorService owned;
 
     /**
      * @param owned the executor when the node created it (shut down by {@link #shutdown}), else null
      */
-    ListenerDispatcher(List<MembershipListener> listeners, Executor executor, ExecutorService owned) {
+    ListenerDispatcher(List<MembershipListener> listeners, List<SerfListener> serfListeners, Executor executor,
+                       ExecutorService owned) {
         this.listeners = List.copyOf(listeners);
+        this.serfListeners = List.copyOf(serfListeners);
         this.executor = executor;
         this.owned = owned;
+    }
+
+    /** Queues delivery of a Serf event to the Serf listeners. */
+    void dispatch(SerfEvent event) {
+        if (!serfListeners.isEmpty()) {
+            run(() -> {
+                for (SerfListener l : serfListeners) {
+                    try {
+                        l.onEvent(event);
+                    } catch (RuntimeException ex) {
+                        LOG.warn("Serf listener {} threw on {}", l.getClass().getName(),
+                                event.getClass().getSimpleName(), ex);
+                    }
+                }
+            });
+        }
+    }
+
+    /** Runs {@code task} on the listener executor (query callbacks, future completions). */
+    void run(Runnable task) {
+        try {
+            executor.execute(task);
+        } catch (RejectedExecutionException e) {
+            LOG.debug("listener executor refused a task");
+        }
     }
 
     /** Queues delivery of {@code event}; dropped when the executor refuses it (after close). */

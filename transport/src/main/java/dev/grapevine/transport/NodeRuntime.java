@@ -9,6 +9,15 @@ import dev.grapevine.membership.NodeAddress;
 import dev.grapevine.membership.Rejection;
 import dev.grapevine.membership.StreamRequest;
 import dev.grapevine.membership.Timer;
+import dev.grapevine.serf.IncomingQuery;
+import dev.grapevine.serf.KeyQuery;
+import dev.grapevine.serf.KeyResponse;
+import dev.grapevine.serf.QueryHandle;
+import dev.grapevine.serf.QueryOptions;
+import dev.grapevine.serf.SerfCore;
+import dev.grapevine.serf.SerfEvent;
+import dev.grapevine.serf.SerfHost;
+import dev.grapevine.serf.SerfMember;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
@@ -56,7 +65,7 @@ import org.slf4j.LoggerFactory;
  * the loop ({@link #call} waits for it, {@link #execute} does not). The core is never re-entered:
  * its host callbacks defer every call back into it with {@link EventLoop#execute}.
  */
-final class NodeRuntime implements Host, PacketHandler.Sink, OutboundStreamHandler.Completion {
+final class NodeRuntime implements Host, SerfHost, PacketHandler.Sink, OutboundStreamHandler.Completion {
     private static final Logger LOG = LoggerFactory.getLogger(NodeRuntime.class);
 
     /** memberlist's {@code udpRecvBufSize}: the socket receive buffer asked for, halved until accepted. */
@@ -87,6 +96,10 @@ final class NodeRuntime implements Host, PacketHandler.Sink, OutboundStreamHandl
     private final RateLimitedLog ioLog = new RateLimitedLog(LOG, LOG_INTERVAL_NANOS);
     private final Map<Long, CompletableFuture<MembershipEvent.JoinCompleted>> joins = new HashMap<>();
     private MembershipCore core;
+    /** The Serf layer over the core, in Serf mode; null otherwise. */
+    private SerfCore serf;
+    private final Map<QueryHandle, PendingQuery> queries = new HashMap<>();
+    private final Map<KeyQuery, CompletableFuture<KeyResponse>> keyQueries = new HashMap<>();
     private StreamPipelines pipelines;
     private CompletableFuture<Boolean> leave;
     /** Set only while the core is inside {@code sendReliable}, to pair its stream with the caller's future. */
@@ -199,11 +212,13 @@ final class NodeRuntime implements Host, PacketHandler.Sink, OutboundStreamHandl
     }
 
     /**
-     * Builds and starts the core on the loop, then lets the sockets read.
+     * Builds and starts the core (under the Serf layer in Serf mode) on the loop, then lets the
+     * sockets read.
      *
      * @param delegate the core's hooks, or null
+     * @param serfSetup the Serf layer's setup, or null for a plain memberlist node
      */
-    void start(MembershipConfig config, NodeAddress advertise, byte[] meta, Delegate delegate) {
+    void start(MembershipConfig config, NodeAddress advertise, byte[] meta, Delegate delegate, SerfSetup serfSetup) {
         callOnLoop(() -> {
             MembershipCore.Builder b = MembershipCore.builder()
                     .config(config)
@@ -217,7 +232,17 @@ final class NodeRuntime implements Host, PacketHandler.Sink, OutboundStreamHandl
             if (delegate != null) {
                 b.delegate(delegate);
             }
-            core = b.build();
+            if (serfSetup != null) {
+                SerfCore.Builder sb = SerfCore.builder().config(serfSetup.config()).tags(serfSetup.tags())
+                        .host(this).clock(System::nanoTime).random(new SplittableRandom()).membership(b);
+                if (serfSetup.keyring() != null) {
+                    sb.keyring(serfSetup.keyring());
+                }
+                serf = sb.build();
+                core = serf.core();
+            } else {
+                core = b.build();
+            }
             pipelines = new StreamPipelines(core, streamEnvelope, counters, ioLog, maxStreamBytes,
                     maxConcurrentPushPulls, config.streamTimeout().toNanos(), channels::add);
             core.start();
@@ -297,12 +322,60 @@ final class NodeRuntime implements Host, PacketHandler.Sink, OutboundStreamHandl
                 f.complete(jc);
             }
         } else if (event instanceof MembershipEvent.LeaveCompleted lc) {
-            if (leave != null) {
+            if (leave != null && serf == null) {
                 leave.complete(lc.propagated());
             }
         } else {
             listeners.dispatch(event);
         }
+    }
+
+    // =============================================================================================
+    // SerfHost: called by the Serf layer, on the loop
+    // =============================================================================================
+
+    @Override
+    public void emit(SerfEvent event) {
+        if (event instanceof SerfEvent.QueryAck a) {
+            PendingQuery q = queries.get(a.query());
+            if (q != null && q.callback != null) {
+                listeners.run(() -> q.callback.onAck(a.from()));
+            }
+        } else if (event instanceof SerfEvent.QueryResponse r) {
+            PendingQuery q = queries.get(r.query());
+            if (q != null && q.callback != null) {
+                byte[] payload = r.payload().clone();
+                listeners.run(() -> q.callback.onResponse(r.from(), payload));
+            }
+        } else if (event instanceof SerfEvent.QueryDone d) {
+            PendingQuery q = queries.remove(d.query());
+            if (q != null) {
+                QueryResult result = new QueryResult(d.query().name(), List.copyOf(d.query().acks()),
+                        d.query().responses());
+                listeners.run(() -> q.future.complete(result));
+            }
+        } else if (event instanceof SerfEvent.KeyQueryDone k) {
+            CompletableFuture<KeyResponse> f = keyQueries.remove(k.operation());
+            if (f != null) {
+                KeyResponse response = k.operation().response();
+                listeners.run(() -> f.complete(response));
+            }
+        } else if (event instanceof SerfEvent.LeaveCompleted lc) {
+            if (leave != null) {
+                leave.complete(lc.memberlistPropagated());
+            }
+        } else {
+            listeners.dispatch(event);
+        }
+    }
+
+    @Override
+    public void rejectedMessage(NodeAddress from, Rejection reason, String detail) {
+        rejectLog.debug("node " + name + " dropped a Serf message from " + from + ": " + reason + " (" + detail + ")");
+    }
+
+    /** A query this node started, until its deadline. */
+    private record PendingQuery(CompletableFuture<QueryResult> future, QueryCallback callback) {
     }
 
     @Override
@@ -360,7 +433,8 @@ final class NodeRuntime implements Host, PacketHandler.Sink, OutboundStreamHandl
                 throw new IllegalArgumentException("no seeds"); // the core would answer synchronously
             }
             CompletableFuture<MembershipEvent.JoinCompleted> f = new CompletableFuture<>();
-            joins.put(core.join(List.copyOf(seeds)), f);
+            long id = serf != null ? serf.join(List.copyOf(seeds), false) : core.join(List.copyOf(seeds));
+            joins.put(id, f);
             return f;
         });
     }
@@ -370,7 +444,11 @@ final class NodeRuntime implements Host, PacketHandler.Sink, OutboundStreamHandl
         return call(() -> {
             if (leave == null) {
                 leave = new CompletableFuture<>();
-                core.leave(timeout);
+                if (serf != null) {
+                    serf.leave();
+                } else {
+                    core.leave(timeout);
+                }
             }
             return leave;
         });
@@ -393,6 +471,53 @@ final class NodeRuntime implements Host, PacketHandler.Sink, OutboundStreamHandl
             }
         });
         return f;
+    }
+
+    // ---- Serf mode --------------------------------------------------------------------------
+
+    /** The Serf layer, for tasks running on the loop; null when the node is not in Serf mode. */
+    SerfCore serf() {
+        return serf;
+    }
+
+    /** Starts a query on the loop; the future completes on the listener executor at the deadline. */
+    CompletableFuture<QueryResult> query(String queryName, byte[] payload, QueryOptions options,
+                                         QueryCallback callback) {
+        CompletableFuture<QueryResult> f = new CompletableFuture<>();
+        call(() -> {
+            queries.put(requireSerf().query(queryName, payload, options), new PendingQuery(f, callback));
+            return null;
+        });
+        return f;
+    }
+
+    /** Starts a key query on the loop; the future completes on the listener executor. */
+    CompletableFuture<KeyResponse> keyQuery(java.util.function.Function<SerfCore, KeyQuery> start) {
+        CompletableFuture<KeyResponse> f = new CompletableFuture<>();
+        call(() -> {
+            keyQueries.put(start.apply(requireSerf()), f);
+            return null;
+        });
+        return f;
+    }
+
+    /** Answers a query on the loop. */
+    void respond(IncomingQuery query, byte[] payload) {
+        call(() -> {
+            requireSerf().respond(query, payload);
+            return null;
+        });
+    }
+
+    List<SerfMember> serfMembers() {
+        return call(() -> requireSerf().members());
+    }
+
+    SerfCore requireSerf() {
+        if (serf == null) {
+            throw new IllegalStateException("node " + name + " is not in Serf mode (GrapevineNode.Builder.serf)");
+        }
+        return serf;
     }
 
     /** The metrics now, from any thread; the last ones taken when closed. */
@@ -555,6 +680,9 @@ final class NodeRuntime implements Host, PacketHandler.Sink, OutboundStreamHandl
     private void shutdownOnLoop() {
         if (core != null) {
             finalMetrics = snapshot();
+            if (serf != null) {
+                serf.shutdown();
+            }
             core.shutdown();
         }
         closed = true;
@@ -565,6 +693,10 @@ final class NodeRuntime implements Host, PacketHandler.Sink, OutboundStreamHandl
         if (leave != null) {
             leave.complete(false);
         }
+        queries.values().forEach(q -> q.future.completeExceptionally(gone));
+        queries.clear();
+        keyQueries.values().forEach(f -> f.completeExceptionally(gone));
+        keyQueries.clear();
         channels.close();
     }
 
