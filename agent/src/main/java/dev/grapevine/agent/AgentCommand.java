@@ -1,0 +1,158 @@
+package dev.grapevine.agent;
+
+import dev.grapevine.membership.MembershipConfig;
+import dev.grapevine.serf.SerfConfig;
+import dev.grapevine.transport.GrapevineNode;
+import dev.grapevine.transport.JoinException;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code grapevine agent}: one node in Serf mode (tags, events, queries, intents), logging
+ * membership events one line each on stdout, with an optional HTTP API; on SIGTERM or Ctrl-C it
+ * leaves gracefully, then exits.
+ */
+@Command(name = "agent", mixinStandardHelpOptions = true,
+        description = "Run one Grapevine node (Serf-compatible) until SIGTERM/Ctrl-C, then leave gracefully.")
+final class AgentCommand implements Callable<Integer> {
+    private static final Logger LOG = LoggerFactory.getLogger(AgentCommand.class);
+
+    @Option(names = "--name", required = true, description = "Unique node name.")
+    String name;
+
+    @Option(names = "--bind", defaultValue = "0.0.0.0:7946",
+            description = "Gossip address, UDP and TCP: HOST:PORT or [V6]:PORT (default: ${DEFAULT-VALUE}).")
+    String bind;
+
+    @Option(names = "--advertise", description = "Address to tell other nodes (default: chosen from --bind).")
+    String advertise;
+
+    @Option(names = "--join", split = ",", description = "Seeds to join at start, HOST:PORT, comma separated.")
+    List<String> join = new ArrayList<>();
+
+    @Option(names = "--tag", description = "A tag K=V (repeatable); Serf agents show them.")
+    List<String> tags = new ArrayList<>();
+
+    @Option(names = "--preset", defaultValue = "lan",
+            description = "Protocol timings: lan, wan or local (memberlist's defaults; default: ${DEFAULT-VALUE}).")
+    String preset;
+
+    @Option(names = "--http", description = "Serve the HTTP API on [HOST:]PORT (host defaults to 127.0.0.1).")
+    String http;
+
+    @Override
+    public Integer call() throws Exception {
+        MembershipConfig config = preset(preset);
+        EventLog log = new EventLog(System.out);
+        NodeAgentApi[] api = new NodeAgentApi[1];
+        GrapevineNode.Builder builder = GrapevineNode.builder()
+                .name(name).bind(bind).config(config)
+                .serf(SerfConfig.defaults()).tags(parseTags(tags))
+                .serfListener(e -> {
+                    log.log(e);
+                    if (api[0] != null) {
+                        api[0].onEvent(e);
+                    }
+                });
+        if (advertise != null) {
+            builder.advertise(advertise);
+        }
+        GrapevineNode node = builder.start();
+        api[0] = new NodeAgentApi(node);
+        HttpApi httpApi = null;
+        CountDownLatch stopped = new CountDownLatch(1);
+        try {
+            LOG.info("node {} running on {} (advertising {}), preset {}", name, node.boundAddress(),
+                    node.advertiseAddress(), preset);
+            if (http != null) {
+                httpApi = new HttpApi(httpAddress(http), api[0]);
+                LOG.info("HTTP API on http://{}", hostPort(httpApi.address()));
+            }
+            if (!join.isEmpty()) {
+                try {
+                    int n = node.join(join);
+                    LOG.info("joined through {} of {} seed(s)", n, join.size());
+                } catch (JoinException e) {
+                    LOG.error("{}", e.getMessage());
+                    return 1;
+                }
+            }
+            HttpApi served = httpApi;
+            Thread hook = new Thread(() -> {
+                LOG.info("signal received: leaving gracefully");
+                try {
+                    boolean ok = node.leave(NodeAgentApi.LEAVE_TIMEOUT);
+                    LOG.info("left the cluster ({})", ok ? "propagated" : "timed out");
+                } catch (RuntimeException e) {
+                    LOG.warn("leave failed: {}", e.toString());
+                }
+                if (served != null) {
+                    served.close();
+                }
+                node.close();
+                stopped.countDown();
+            }, "grapevine-shutdown");
+            Runtime.getRuntime().addShutdownHook(hook);
+            stopped.await();
+            return 0;
+        } finally {
+            if (stopped.getCount() > 0) {
+                if (httpApi != null) {
+                    httpApi.close();
+                }
+                node.close();
+            }
+        }
+    }
+
+    static MembershipConfig preset(String preset) {
+        return switch (preset) {
+            case "lan" -> MembershipConfig.lan();
+            case "wan" -> MembershipConfig.wan();
+            case "local" -> MembershipConfig.local();
+            default -> throw new IllegalArgumentException("--preset must be lan, wan or local, got " + preset);
+        };
+    }
+
+    static Map<String, String> parseTags(List<String> tags) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (String t : tags) {
+            int eq = t.indexOf('=');
+            if (eq <= 0) {
+                throw new IllegalArgumentException("--tag must be K=V, got " + t);
+            }
+            out.put(t.substring(0, eq), t.substring(eq + 1));
+        }
+        return out;
+    }
+
+    static InetSocketAddress httpAddress(String spec) throws IOException {
+        String host = "127.0.0.1";
+        String port = spec;
+        int colon = spec.lastIndexOf(':');
+        if (colon >= 0) {
+            host = spec.substring(0, colon).replace("[", "").replace("]", "");
+            port = spec.substring(colon + 1);
+        }
+        try {
+            return new InetSocketAddress(host, Integer.parseInt(port));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--http must be [HOST:]PORT, got " + spec);
+        }
+    }
+
+    static String hostPort(InetSocketAddress a) {
+        String h = a.getAddress().getHostAddress();
+        return (h.indexOf(':') >= 0 ? "[" + h + "]" : h) + ":" + a.getPort();
+    }
+}
