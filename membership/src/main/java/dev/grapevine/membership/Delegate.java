@@ -12,7 +12,8 @@ import java.util.List;
  * must not block. From inside a callback a delegate may call only the core's read-only queries
  * ({@code members}, {@code member}, {@code state}, {@code numMembers}, {@code localName}, ...) and
  * {@link MembershipCore#sendUserMessage(NodeAddress, byte[])},
- * {@link MembershipCore#broadcast} and {@link MembershipCore#scheduleDelegateTimer}; anything else
+ * {@link MembershipCore#broadcast}, {@link MembershipCore#scheduleDelegateTimer} and
+ * {@link MembershipCore#noteNews}; anything else
  * (join, leave, metadata updates) must be deferred, e.g. to a delegate timer with delay 0.
  */
 public interface Delegate {

@@ -71,6 +71,12 @@ public final class MembershipCore {
     /** Relays send their nack at this fraction of the probe timeout (Lifeguard). */
     private static final double NACK_FRACTION = 0.8;
     private static final byte[] EMPTY = new byte[0];
+    /**
+     * Catch-up push/pulls are done only up to this many members (a push/pull state of about 80 KB):
+     * in larger clusters the burst of push/pulls after each change would cost more than the rare
+     * late delivery it prevents, and memberlist's periodic push/pull alone is used.
+     */
+    static final int CATCH_UP_MAX_MEMBERS = 1024;
     /** At most this many failed members are remembered for reconnect attempts (oldest forgotten first). */
     static final int MAX_FAILED_REMEMBERED = 4096;
 
@@ -113,6 +119,8 @@ public final class MembershipCore {
     private boolean shutdown;
     private long leaveToken;
     private ProbeRound probe;
+    private boolean catchUpPending;
+    private long lastCatchUp = Long.MIN_VALUE / 2;
     private boolean probeTickPending;
     private int probeIndex;
 
@@ -289,6 +297,36 @@ public final class MembershipCore {
         byte[] body = WireEncoder.encodeStreamUser(payload);
         host.openStream(new StreamRequest(nextStreamId++, StreamRequest.Kind.USER_MESSAGE, to, "", streamOut(body),
                 config.streamTimeout().toNanos()));
+    }
+
+    /**
+     * Tells the core this node has just learned news its delegate tracks (the Serf layer calls it
+     * for a new user event or intent), so that, with {@link MembershipConfig#catchUp()} on, it does
+     * a catch-up push/pull once the gossip has spread. Membership news is noted by the core itself.
+     * Cheap; may be called from inside delegate callbacks.
+     */
+    public void noteNews() {
+        if (!config.catchUp() || catchUpPending || shutdown || !started || table.size() > CATCH_UP_MAX_MEMBERS) {
+            return;
+        }
+        catchUpPending = true;
+        long now = clock.getAsLong();
+        long settle = config.gossipInterval().toNanos()
+                * ProtocolMath.retransmitLimit(config.retransmitMult(), table.size());
+        long cooldown = ProtocolMath.pushPullScale(config.pushPullInterval().toNanos(), table.size()) / 6;
+        long at = Math.max(now + settle, lastCatchUp + cooldown);
+        schedule(Timer.Kind.CATCH_UP, 0, null, at - now);
+    }
+
+    private void onCatchUp() {
+        catchUpPending = false;
+        lastCatchUp = clock.getAsLong();
+        int[] peer = randomMembers(1, slot -> !table.name(slot).equals(localName)
+                && table.state(slot) == MemberTable.ALIVE);
+        if (peer.length == 1 && !leaving) {
+            counters.catchUps++;
+            pushPullWith(table.address(peer[0]), table.name(peer[0]), false, 0, 0);
+        }
     }
 
     /**
@@ -579,6 +617,7 @@ public final class MembershipCore {
             case GOSSIP_TICK -> onGossipTick();
             case PUSH_PULL_TICK -> onPushPullTick();
             case RECONNECT_TICK -> onReconnectTick();
+            case CATCH_UP -> onCatchUp();
             case SUSPICION -> onSuspicionTimeout(timer.subject, timer.token);
             case RELAY_NACK -> onRelayNack((int) timer.token);
             case RELAY_EXPIRE -> relays.remove((int) timer.token);
@@ -1395,6 +1434,11 @@ public final class MembershipCore {
     }
 
     private void emit(MembershipEvent event) {
+        if (event instanceof MembershipEvent.MemberJoined j && !j.member().name().equals(localName)
+                || event instanceof MembershipEvent.MemberUpdated u && !u.member().name().equals(localName)
+                || event instanceof MembershipEvent.MemberDown d && !d.member().name().equals(localName)) {
+            noteNews();
+        }
         delegate.event(event);
         host.emit(event);
     }
@@ -1513,6 +1557,7 @@ public final class MembershipCore {
         long pushPullsStarted;
         long pushPullsServed;
         long pushPullFailures;
+        long catchUps;
         long conflicts;
         long incarnationRegressions;
 
@@ -1535,7 +1580,7 @@ public final class MembershipCore {
             }
             return new CoreMetrics(packetsSent, bytesSent, packetsReceived, bytesReceived, rej, probes,
                     probeFailures, indirectProbes, rttCount, rttSum, rttMax, suspicionsStarted, confirmations,
-                    deathsDeclared, refutations, pushPullsStarted, pushPullsServed, pushPullFailures, conflicts,
+                    deathsDeclared, refutations, pushPullsStarted, pushPullsServed, pushPullFailures, catchUps, conflicts,
                     health, t.count(MemberTable.ALIVE), t.count(MemberTable.SUSPECT), t.count(MemberTable.DEAD),
                     t.count(MemberTable.LEFT), queued);
         }

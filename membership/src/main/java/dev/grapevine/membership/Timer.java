@@ -25,6 +25,8 @@ public final class Timer {
         PUSH_PULL_TICK,
         /** Maybe try a push/pull with a member held as failed. */
         RECONNECT_TICK,
+        /** Do the catch-up push/pull that news asked for. */
+        CATCH_UP,
         /** A suspicion timeout expired. */
         SUSPICION,
         /** An indirect probe we relay got no ack in time: send the nack. */

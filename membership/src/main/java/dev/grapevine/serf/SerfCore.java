@@ -835,17 +835,20 @@ public final class SerfCore implements Delegate {
             if (handleLeaveIntent(l)) {
                 counters.intentsRebroadcast++;
                 intentQueue.queue(null, payload.clone(), null);
+                core.noteNews();
             }
         } else if (m instanceof SerfMessage.Join j) {
             counters.intentsReceived++;
             if (handleJoinIntent(j)) {
                 counters.intentsRebroadcast++;
                 intentQueue.queue(null, payload.clone(), null);
+                core.noteNews();
             }
         } else if (m instanceof SerfMessage.UserEvent ue) {
             counters.eventsReceived++;
             if (handleUserEvent(ue)) {
                 eventQueue.queue(null, payload.clone(), null);
+                core.noteNews();
             }
         } else if (m instanceof SerfMessage.Query q) {
             counters.queriesReceived++;

@@ -39,8 +39,9 @@ class SerfEventDeliveryTest {
         });
 
         // Cut two nodes off, send 100 events from random other nodes over 3 s, let the gossip run
-        // out, and heal 6 s after the cut: shorter than the suspicion timeout, so nobody is declared
-        // dead, but long past the events' retransmissions.
+        // out, and heal 20 s after the cut: long past the events' retransmissions (so the cut-off
+        // nodes can only get them by push/pull replay), while they may be suspected or declared
+        // failed meanwhile and have to refute after the heal.
         sim.partition(List.of(cutOff));
         long cutAt = sim.now();
         for (int i = 0; i < EVENTS; i++) {
@@ -49,7 +50,7 @@ class SerfEventDeliveryTest {
             sim.serfCall(from, s -> s.userEvent(name, ("payload-" + name).getBytes(StandardCharsets.UTF_8), false));
             sim.runFor(Duration.ofMillis(30));
         }
-        sim.runFor(Duration.ofSeconds(6).minusNanos(sim.now() - cutAt));
+        sim.runFor(Duration.ofSeconds(20).minusNanos(sim.now() - cutAt));
         for (String c : cutOff) {
             assertEquals(null, got.get(c), c + " got gossip across the partition");
         }
