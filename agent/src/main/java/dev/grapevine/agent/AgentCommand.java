@@ -152,7 +152,6 @@ final class AgentCommand implements Callable<Integer> {
     }
 
     static String hostPort(InetSocketAddress a) {
-        String h = a.getAddress().getHostAddress();
-        return (h.indexOf(':') >= 0 ? "[" + h + "]" : h) + ":" + a.getPort();
+        return dev.grapevine.membership.NodeAddress.of(a).toString();
     }
 }

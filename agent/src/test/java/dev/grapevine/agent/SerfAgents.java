@@ -21,16 +21,17 @@ import java.util.regex.Pattern;
  * Real HashiCorp Serf agents (Debian's serf 0.9.4) on 127.0.0.1 for interop tests: each with an
  * explicit {@code -bind} and {@code -rpc-addr} port, started and stopped by this fixture only (by
  * PID), queried through the {@code serf} CLI's RPC. Close it to stop every agent it started.
+ * Public, and published in the agent's test-jar, for the cluster benchmark ({@code benchmarks}).
  */
-final class SerfAgents implements AutoCloseable {
+public final class SerfAgents implements AutoCloseable {
 
     /** One running agent. */
-    static final class Agent {
-        final String name;
-        final int port;
-        final int rpcPort;
-        final Process process;
-        final Path log;
+    public static final class Agent {
+        public final String name;
+        public final int port;
+        public final int rpcPort;
+        public final Process process;
+        public final Path log;
 
         Agent(String name, int port, int rpcPort, Process process, Path log) {
             this.name = name;
@@ -40,11 +41,11 @@ final class SerfAgents implements AutoCloseable {
             this.log = log;
         }
 
-        String bind() {
+        public String bind() {
             return "127.0.0.1:" + port;
         }
 
-        String rpc() {
+        public String rpc() {
             return "127.0.0.1:" + rpcPort;
         }
 
@@ -55,18 +56,18 @@ final class SerfAgents implements AutoCloseable {
     }
 
     /** A member as {@code serf members -format=json} reports it. */
-    record SerfMember(String name, String addr, int port, String status, Map<String, String> tags) {
+    public record SerfMember(String name, String addr, int port, String status, Map<String, String> tags) {
     }
 
     private final List<Agent> agents = new ArrayList<>();
     private final Path dir;
 
-    SerfAgents() throws IOException {
+    public SerfAgents() throws IOException {
         dir = Files.createTempDirectory("serf-agents");
     }
 
     /** True when the serf binary is on the PATH. */
-    static boolean available() {
+    public static boolean available() {
         try {
             Process p = new ProcessBuilder("serf", "version").redirectErrorStream(true).start();
             return p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0;
@@ -76,7 +77,7 @@ final class SerfAgents implements AutoCloseable {
     }
 
     /** Starts an agent and waits until its RPC answers. Extra arguments go to {@code serf agent}. */
-    Agent start(String name, Map<String, String> tags, String... extra) throws IOException, InterruptedException {
+    public Agent start(String name, Map<String, String> tags, String... extra) throws IOException, InterruptedException {
         int port = freePort();
         int rpc = freePort();
         List<String> cmd = new ArrayList<>(List.of("serf", "agent", "-node=" + name, "-bind=127.0.0.1:" + port,
@@ -97,13 +98,13 @@ final class SerfAgents implements AutoCloseable {
     }
 
     /** {@code serf join} from {@code a} to an address; true when serf reports success. */
-    boolean join(Agent a, String address) throws IOException, InterruptedException {
+    public boolean join(Agent a, String address) throws IOException, InterruptedException {
         Result r = run("serf", "join", "-rpc-addr=" + a.rpc(), address);
         return r.exit == 0;
     }
 
     /** {@code serf members -format=json} on {@code a}, or null when its RPC does not answer. */
-    List<SerfMember> members(Agent a) {
+    public List<SerfMember> members(Agent a) {
         try {
             Result r = run("serf", "members", "-rpc-addr=" + a.rpc(), "-format=json");
             return r.exit == 0 ? parseMembers(r.out) : null;
@@ -116,7 +117,7 @@ final class SerfAgents implements AutoCloseable {
     }
 
     /** The status {@code a} reports for {@code name} ("alive", "failed", "left", ...), or null. */
-    String status(Agent a, String name) {
+    public String status(Agent a, String name) {
         List<SerfMember> ms = members(a);
         if (ms == null) {
             return null;
@@ -130,20 +131,20 @@ final class SerfAgents implements AutoCloseable {
     }
 
     /** SIGKILL (kill -9) of an agent this fixture started. */
-    void kill(Agent a) throws InterruptedException {
+    public void kill(Agent a) throws InterruptedException {
         a.process.destroyForcibly();
         a.process.waitFor(10, TimeUnit.SECONDS);
     }
 
     /** SIGTERM, which serf handles as a graceful leave by default. */
-    void terminate(Agent a) throws InterruptedException {
+    public void terminate(Agent a) throws InterruptedException {
         a.process.destroy();
         if (!a.process.waitFor(20, TimeUnit.SECONDS)) {
             a.process.destroyForcibly();
         }
     }
 
-    String tail(Agent a) {
+    public String tail(Agent a) {
         try {
             List<String> lines = Files.readAllLines(a.log, StandardCharsets.UTF_8);
             return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
@@ -152,7 +153,7 @@ final class SerfAgents implements AutoCloseable {
         }
     }
 
-    List<Agent> agents() {
+    public List<Agent> agents() {
         return List.copyOf(agents);
     }
 
@@ -171,7 +172,7 @@ final class SerfAgents implements AutoCloseable {
     }
 
     /** Polls {@code condition} every 200 ms until it holds or {@code max} passes. */
-    static boolean waitFor(BooleanSupplier condition, Duration max) throws InterruptedException {
+    public static boolean waitFor(BooleanSupplier condition, Duration max) throws InterruptedException {
         long deadline = System.nanoTime() + max.toNanos();
         while (true) {
             if (condition.getAsBoolean()) {
@@ -185,7 +186,7 @@ final class SerfAgents implements AutoCloseable {
     }
 
     /** A port free for both UDP and TCP on 127.0.0.1 (bounded attempts). */
-    static int freePort() throws IOException {
+    public static int freePort() throws IOException {
         InetAddress lo = InetAddress.getLoopbackAddress();
         for (int i = 0; i < 50; i++) {
             try (ServerSocket s = new ServerSocket(0, 1, lo)) {
@@ -219,7 +220,7 @@ final class SerfAgents implements AutoCloseable {
     private static final Pattern TAG = Pattern.compile("\"([^\"]*)\":\\s*\"([^\"]*)\"");
 
     /** Parses the JSON that {@code serf members -format=json} prints (its fixed shape). */
-    static List<SerfMember> parseMembers(String json) {
+    public static List<SerfMember> parseMembers(String json) {
         List<SerfMember> out = new ArrayList<>();
         Matcher m = MEMBER.matcher(json);
         while (m.find()) {

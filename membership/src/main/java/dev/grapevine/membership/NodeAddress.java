@@ -127,16 +127,56 @@ public final class NodeAddress {
         }
     }
 
-    /** The IP in its usual text form, without brackets. */
+    /**
+     * The IP in its usual text form, without brackets: dotted quad for IPv4, RFC 5952 for IPv6
+     * (lower case, leading zeros dropped, the longest run of two or more zero groups as {@code ::},
+     * IPv4-mapped addresses as {@code ::ffff:a.b.c.d}).
+     */
     public String host() {
         if (ip.length == 4) {
             return (ip[0] & 0xff) + "." + (ip[1] & 0xff) + "." + (ip[2] & 0xff) + "." + (ip[3] & 0xff);
         }
-        try {
-            return InetAddress.getByAddress(ip).getHostAddress();
-        } catch (UnknownHostException e) {
-            throw new AssertionError(e);
+        boolean mapped = ip[10] == (byte) 0xff && ip[11] == (byte) 0xff;
+        for (int i = 0; i < 10 && mapped; i++) {
+            mapped = ip[i] == 0;
         }
+        if (mapped) { // RFC 5952 section 5: the IPv4 part in dotted-quad form
+            return "::ffff:" + (ip[12] & 0xff) + "." + (ip[13] & 0xff) + "." + (ip[14] & 0xff) + "." + (ip[15] & 0xff);
+        }
+        int[] groups = new int[8];
+        for (int i = 0; i < 8; i++) {
+            groups[i] = ((ip[2 * i] & 0xff) << 8) | (ip[2 * i + 1] & 0xff);
+        }
+        int bestStart = -1;
+        int bestLen = 1;
+        for (int i = 0; i < 8; ) {
+            if (groups[i] != 0) {
+                i++;
+                continue;
+            }
+            int j = i;
+            while (j < 8 && groups[j] == 0) {
+                j++;
+            }
+            if (j - i > bestLen) {
+                bestStart = i;
+                bestLen = j - i;
+            }
+            i = j;
+        }
+        StringBuilder sb = new StringBuilder(39);
+        for (int i = 0; i < 8; i++) {
+            if (i == bestStart) {
+                sb.append("::");
+                i += bestLen - 1;
+                continue;
+            }
+            if (sb.length() > 0 && sb.charAt(sb.length() - 1) != ':') {
+                sb.append(':');
+            }
+            sb.append(Integer.toHexString(groups[i]));
+        }
+        return sb.toString();
     }
 
     @Override
