@@ -27,6 +27,8 @@ import java.util.Map;
  * @param pushPullsServed    push/pulls this node answered
  * @param pushPullFailures   initiated push/pulls that failed
  * @param catchUps           catch-up push/pulls started after news (included in pushPullsStarted)
+ * @param staleClaims        signed claims older than what this node holds (replays, or news overtaken in
+ *                           flight), dropped before any signature work (signing mode)
  * @param conflicts          name conflicts seen
  * @param healthScore        current Lifeguard health score (0 = healthy)
  * @param alive              members alive, the local node included
@@ -41,7 +43,7 @@ public record CoreMetrics(
         long probes, long probeFailures, long indirectProbes,
         long probeRttCount, long probeRttSumNanos, long probeRttMaxNanos,
         long suspicionsStarted, long confirmations, long deathsDeclared, long refutations,
-        long pushPullsStarted, long pushPullsServed, long pushPullFailures, long catchUps, long conflicts,
+        long pushPullsStarted, long pushPullsServed, long pushPullFailures, long catchUps, long staleClaims, long conflicts,
         int healthScore, int alive, int suspect, int dead, int left, int queuedBroadcasts) {
 
     /** Copies the rejection map. */

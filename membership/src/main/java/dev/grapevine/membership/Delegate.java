@@ -52,6 +52,15 @@ public interface Delegate {
         return false;
     }
 
+    /**
+     * {@link #userMessage(byte[], NodeAddress)} with the signer known: in signing mode the core
+     * calls this one, with the node that signed the message (its originator, whichever relay passed
+     * it on). The default ignores the signer.
+     */
+    default boolean userMessage(byte[] payload, NodeAddress from, String signer) {
+        return userMessage(payload, from);
+    }
+
     /** Sees every event the core emits, just before the host does. */
     default void event(MembershipEvent event) {
     }

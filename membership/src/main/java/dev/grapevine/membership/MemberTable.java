@@ -32,6 +32,8 @@ final class MemberTable {
     private byte[] states;
     private long[] changedAt;
     private ProtocolVersions[] versions;
+    /** Signing mode: the signed claim that proves each member's current state (null otherwise). */
+    private byte[][] proofs;
     private int size;
 
     private int[] index; // slot + 1, 0 = empty
@@ -48,6 +50,7 @@ final class MemberTable {
         states = new byte[cap];
         changedAt = new long[cap];
         versions = new ProtocolVersions[cap];
+        proofs = new byte[cap][];
         int indexCap = Integer.highestOneBit(cap * 2 - 1) << 1;
         index = new int[indexCap];
         mask = indexCap - 1;
@@ -95,6 +98,7 @@ final class MemberTable {
         states[slot] = DEAD;
         changedAt[slot] = Long.MIN_VALUE;
         versions[slot] = vsn;
+        proofs[slot] = null;
         stateCounts[DEAD]++;
         if (size * 2 > index.length) {
             rebuildIndex(index.length * 2);
@@ -141,6 +145,7 @@ final class MemberTable {
             addresses[i] = null;
             metas[i] = null;
             versions[i] = null;
+            proofs[i] = null;
         }
         size = kept;
         for (int i = size - 1; i > 0; i--) {
@@ -219,6 +224,15 @@ final class MemberTable {
         versions[slot] = vsn;
     }
 
+    /** The signed claim proving the member's state (signing mode), or null. */
+    byte[] proof(int slot) {
+        return proofs[slot];
+    }
+
+    void setProof(int slot, byte[] proof) {
+        proofs[slot] = proof;
+    }
+
     /** A snapshot of one member. */
     Member member(int slot) {
         return new Member(names[slot], addresses[slot], metas[slot], MemberState.ofCode(states[slot]),
@@ -262,6 +276,9 @@ final class MemberTable {
         ProtocolVersions v = versions[a];
         versions[a] = versions[b];
         versions[b] = v;
+        byte[] p = proofs[a];
+        proofs[a] = proofs[b];
+        proofs[b] = p;
     }
 
     private void copyColumns(int from, int to) {
@@ -272,6 +289,7 @@ final class MemberTable {
         states[to] = states[from];
         changedAt[to] = changedAt[from];
         versions[to] = versions[from];
+        proofs[to] = proofs[from];
     }
 
     private void grow() {
@@ -283,6 +301,7 @@ final class MemberTable {
         states = Arrays.copyOf(states, cap);
         changedAt = Arrays.copyOf(changedAt, cap);
         versions = Arrays.copyOf(versions, cap);
+        proofs = Arrays.copyOf(proofs, cap);
     }
 
     private void rebuildIndex(int capacity) {

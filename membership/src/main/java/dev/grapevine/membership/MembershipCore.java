@@ -11,9 +11,12 @@ import dev.grapevine.membership.wire.Message.Nack;
 import dev.grapevine.membership.wire.Message.Ping;
 import dev.grapevine.membership.wire.Message.PushNodeState;
 import dev.grapevine.membership.wire.Message.PushPull;
+import dev.grapevine.membership.wire.Message.Signed;
+import dev.grapevine.membership.wire.Message.SignedPushPull;
 import dev.grapevine.membership.wire.Message.Suspect;
 import dev.grapevine.membership.wire.Message.User;
 import dev.grapevine.membership.wire.PacketVisitor;
+import dev.grapevine.membership.wire.SignedCodec;
 import dev.grapevine.membership.wire.Packets;
 import dev.grapevine.membership.wire.Streams;
 import dev.grapevine.membership.wire.WireEncoder;
@@ -77,6 +80,10 @@ public final class MembershipCore {
      * late delivery it prevents, and memberlist's periodic push/pull alone is used.
      */
     static final int CATCH_UP_MAX_MEMBERS = 1024;
+    /** Signing mode: user-message envelopes kept for relaying (least recently used dropped first). */
+    static final int SIGNED_USER_CACHE = 1024;
+    /** Signing mode: the most recent signed user messages a push/pull carries (see {@link #mergeSigned}). */
+    static final int SIGNED_PUSH_PULL_BROADCASTS = 128;
     /** At most this many failed members are remembered for reconnect attempts (oldest forgotten first). */
     static final int MAX_FAILED_REMEMBERED = 4096;
 
@@ -88,6 +95,10 @@ public final class MembershipCore {
     private final LongSupplier clock;
     private final RandomGenerator random;
     private final Interner interner;
+    /** Signing mode when set: our claims are signed, others' must be. */
+    private final ClaimAuthority authority;
+    /** Signing mode: envelopes of user messages, by payload, so relays forward the originator's signature. */
+    private final Map<PayloadKey, byte[]> signedUsers;
     private final ProtocolVersions localVersions;
     private final byte[] localVsn;
     private final long probeIntervalNanos;
@@ -133,6 +144,13 @@ public final class MembershipCore {
         this.clock = b.clock;
         this.random = b.random;
         this.interner = b.interner;
+        this.authority = b.authority;
+        this.signedUsers = b.authority == null ? null : new LinkedHashMap<>(64, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<PayloadKey, byte[]> eldest) {
+                return size() > SIGNED_USER_CACHE;
+            }
+        };
         this.localMeta = b.meta;
         this.packetOverhead = b.packetOverhead;
         this.localVersions = config.versions();
@@ -168,7 +186,7 @@ public final class MembershipCore {
         }
         started = true;
         aliveNode(new Alive(nextIncarnation(), localName, advertise.rawIp(), advertise.port(), localMeta, localVsn),
-                true, null);
+                true, null, null);
         schedule(Timer.Kind.PROBE_TICK, 0, null, stagger(probeIntervalNanos));
         long gossip = config.gossipInterval().toNanos();
         if (gossip > 0 && config.gossipNodes() > 0) {
@@ -220,7 +238,7 @@ public final class MembershipCore {
         }
         leaving = true;
         int self = table.find(localName);
-        deadNode(new Dead(table.incarnation(self), localName, localName));
+        deadNode(new Dead(table.incarnation(self), localName, localName), null);
         if (!anyOtherAlive()) {
             reportLeave(true);
         } else if (!timeout.isZero() && !timeout.isNegative()) {
@@ -243,7 +261,7 @@ public final class MembershipCore {
         }
         localMeta = m;
         aliveNode(new Alive(nextIncarnation(), localName, advertise.rawIp(), advertise.port(), m, localVsn), true,
-                null);
+                null, null);
     }
 
     /**
@@ -257,7 +275,7 @@ public final class MembershipCore {
      */
     public void broadcast(byte[] payload) {
         requireRunning();
-        byte[] msg = userMessage(payload);
+        byte[] msg = userClaim(Objects.requireNonNull(payload, "payload"));
         int room = packetBudget() - Packets.COMPOUND_HEADER_OVERHEAD - Packets.COMPOUND_PART_OVERHEAD;
         if (msg.length > room) {
             throw new IllegalArgumentException("broadcast of " + payload.length + " bytes does not fit a packet ("
@@ -269,7 +287,7 @@ public final class MembershipCore {
     /** Sends an application message in one UDP packet (best effort) to an address. */
     public void sendUserMessage(NodeAddress to, byte[] payload) {
         requireRunning();
-        rawSend(to, -1, userMessage(payload));
+        rawSend(to, -1, userClaim(Objects.requireNonNull(payload, "payload")));
     }
 
     /**
@@ -284,7 +302,7 @@ public final class MembershipCore {
         if (slot < 0) {
             return false;
         }
-        rawSend(table.address(slot), slot, userMessage(payload));
+        rawSend(table.address(slot), slot, userClaim(Objects.requireNonNull(payload, "payload")));
         return true;
     }
 
@@ -294,6 +312,10 @@ public final class MembershipCore {
      */
     public void sendReliable(NodeAddress to, byte[] payload) {
         requireRunning();
+        if (authority != null) {
+            throw new IllegalStateException("reliable (stream) user messages cannot be signed; in signing mode send "
+                    + "user messages by packet or broadcast");
+        }
         byte[] body = WireEncoder.encodeStreamUser(payload);
         host.openStream(new StreamRequest(nextStreamId++, StreamRequest.Kind.USER_MESSAGE, to, "", streamOut(body),
                 config.streamTimeout().toNanos()));
@@ -529,10 +551,24 @@ public final class MembershipCore {
             return streamOut(WireEncoder.encode(new Err("failed to decode stream: " + bad.detail())));
         }
         Message m = r.value();
+        if (authority != null && (m instanceof PushPull || m instanceof User)) {
+            reject(from, Rejection.UNSIGNED, m.type() + " stream in signing mode");
+            return streamOut(WireEncoder.encode(new Err("this cluster is in signing mode")));
+        }
+        if (authority == null && m instanceof SignedPushPull) {
+            reject(from, Rejection.UNSUPPORTED_TYPE, "signed push/pull while signing is off");
+            return streamOut(WireEncoder.encode(new Err("signing is off on this node")));
+        }
         if (m instanceof PushPull pp) {
             counters.pushPullsServed++;
             byte[] reply = streamOut(encodeLocalState(pp.join()));
             mergeRemoteState(pp, from);
+            return reply;
+        }
+        if (m instanceof SignedPushPull spp) {
+            counters.pushPullsServed++;
+            byte[] reply = streamOut(encodeLocalState(spp.join()));
+            mergeSigned(spp, from);
             return reply;
         }
         if (m instanceof Ping p) {
@@ -544,7 +580,7 @@ public final class MembershipCore {
         }
         if (m instanceof User u) {
             if (u.payload().length > 0) {
-                userMessage(u.payload(), from);
+                userMessage(u.payload(), from, null);
             }
             return null;
         }
@@ -568,7 +604,10 @@ public final class MembershipCore {
         Message m = r.value();
         switch (ps.kind) {
             case PUSH_PULL -> {
-                if (m instanceof PushPull pp) {
+                if (m instanceof SignedPushPull spp && authority != null) {
+                    mergeSigned(spp, ps.target);
+                    streamSucceeded(ps);
+                } else if (m instanceof PushPull pp && authority == null) {
                     String failure = mergeRemoteState(pp, ps.target);
                     if (failure == null) {
                         streamSucceeded(ps);
@@ -646,6 +685,19 @@ public final class MembershipCore {
 
         @Override
         public void message(Message m) {
+            if (authority != null) {
+                if (m instanceof Signed s) {
+                    onSigned(s, from);
+                    return;
+                }
+                if (m instanceof Alive || m instanceof Suspect || m instanceof Dead || m instanceof User) {
+                    reject(from, Rejection.UNSIGNED, m.type() + " without a signature in signing mode");
+                    return;
+                }
+            } else if (m instanceof Signed) {
+                reject(from, Rejection.UNSUPPORTED_TYPE, "signed message while signing is off");
+                return;
+            }
             if (m instanceof Ping p) {
                 onPing(p, from);
             } else if (m instanceof IndirectPing ip) {
@@ -657,13 +709,13 @@ public final class MembershipCore {
                     probe.nacks++;
                 }
             } else if (m instanceof Alive a) {
-                onAlive(a, from);
+                onAlive(a, from, null);
             } else if (m instanceof Suspect s) {
-                suspectNode(s);
+                suspectNode(s, null);
             } else if (m instanceof Dead d) {
-                deadNode(d);
+                deadNode(d, null);
             } else if (m instanceof User u) {
-                userMessage(u.payload(), from);
+                userMessage(u.payload(), from, null);
             } else {
                 reject(from, Rejection.UNSUPPORTED_TYPE, m.type() + " in a packet");
             }
@@ -735,7 +787,92 @@ public final class MembershipCore {
         }
     }
 
-    private void onAlive(Alive a, NodeAddress from) {
+    /**
+     * A signed claim: the signer must be entitled to it (an alive about itself, an accusation in
+     * its own name), and stale claims are dropped before any signature work; then the authority
+     * verifies it and the claim is handled with its envelope as proof, which relays forward.
+     */
+    private void onSigned(Signed s, NodeAddress from) {
+        Message in = s.inner();
+        if (in instanceof Alive a) {
+            if (!a.node().equals(s.signer())) {
+                reject(from, Rejection.FORGED, s.signer() + " signed an alive about " + a.node());
+                return;
+            }
+            int slot = table.find(a.node());
+            if (slot >= 0 && !a.node().equals(localName)
+                    && Integer.compareUnsigned(a.incarnation(), table.incarnation(slot)) <= 0) {
+                countIfOlder(a.incarnation(), slot); // an equal one is an ordinary duplicate
+                return;
+            }
+        } else if (in instanceof Suspect x) {
+            if (!x.from().equals(s.signer())) {
+                reject(from, Rejection.FORGED, s.signer() + " signed a suspicion in the name of " + x.from());
+                return;
+            }
+            int slot = table.find(x.node());
+            if (slot < 0 || Integer.compareUnsigned(x.incarnation(), table.incarnation(slot)) < 0
+                    || table.isDown(slot)) {
+                if (slot >= 0) {
+                    countIfOlder(x.incarnation(), slot);
+                }
+                return;
+            }
+        } else if (in instanceof Dead d) {
+            if (!d.from().equals(s.signer())) {
+                reject(from, Rejection.FORGED, s.signer() + " signed a death in the name of " + d.from());
+                return;
+            }
+            int slot = table.find(d.node());
+            if (slot < 0 || Integer.compareUnsigned(d.incarnation(), table.incarnation(slot)) < 0
+                    || table.isDown(slot)) {
+                if (slot >= 0) {
+                    countIfOlder(d.incarnation(), slot);
+                }
+                return;
+            }
+        }
+        if (!verified(s, from)) {
+            return;
+        }
+        if (in instanceof Alive a) {
+            onAlive(a, from, s.envelope());
+        } else if (in instanceof Suspect x) {
+            suspectNode(x, s.envelope());
+        } else if (in instanceof Dead d) {
+            deadNode(d, s.envelope());
+        } else if (in instanceof User u) {
+            signedUsers.put(new PayloadKey(u.payload()), s.envelope());
+            userMessage(u.payload(), from, s.signer());
+        }
+    }
+
+    /**
+     * Counts a claim older than what the table holds (a replay, or news overtaken in flight); such
+     * claims are dropped without signature work, as are equal ones, which are ordinary duplicates.
+     */
+    private void countIfOlder(int incarnation, int slot) {
+        if (Integer.compareUnsigned(incarnation, table.incarnation(slot)) < 0) {
+            counters.staleClaims++;
+        }
+    }
+
+    private boolean verified(Signed s, NodeAddress from) {
+        ClaimAuthority.Verdict v = authority.verify(s.signer(), s.signature(), s.certificate(),
+                SignedCodec.signedBytes(s));
+        switch (v) {
+            case OK -> {
+                return true;
+            }
+            case UNKNOWN_SIGNER -> reject(from, Rejection.UNKNOWN_SIGNER, "no certificate known for " + s.signer());
+            case UNTRUSTED_CERTIFICATE -> reject(from, Rejection.UNTRUSTED_CERTIFICATE,
+                    "certificate of " + s.signer() + " is not trusted");
+            default -> reject(from, Rejection.BAD_SIGNATURE, "signature of " + s.signer() + " does not verify");
+        }
+        return false;
+    }
+
+    private void onAlive(Alive a, NodeAddress from, byte[] proof) {
         byte[] ip = a.addr();
         if (ip == null || (ip.length != 4 && ip.length != 16)) {
             reject(from, Rejection.BAD_ADDRESS, "alive for " + a.node() + " with a " + (ip == null ? 0 : ip.length)
@@ -760,7 +897,7 @@ public final class MembershipCore {
         if (config.protocolVersion() < 2 || a.port() == 0) {
             fixed = new Alive(a.incarnation(), a.node(), a.addr(), advertise.port(), a.meta(), a.vsn());
         }
-        aliveNode(fixed, false, null);
+        aliveNode(fixed, false, null, proof);
     }
 
     private static NodeAddress replyAddress(byte[] ip, int port, NodeAddress from) {
@@ -774,7 +911,11 @@ public final class MembershipCore {
     // State transitions (memberlist's aliveNode, suspectNode, deadNode, refute)
     // =============================================================================================
 
-    private void aliveNode(Alive a, boolean bootstrap, BroadcastQueue.FinishListener notify) {
+    /**
+     * @param proof in signing mode, the signed envelope of a received alive (forwarded unchanged);
+     *              null for an alive this node originates (signed here) or outside signing mode
+     */
+    private void aliveNode(Alive a, boolean bootstrap, BroadcastQueue.FinishListener notify, byte[] proof) {
         boolean isLocal = a.node().equals(localName);
         if (leaving && isLocal) {
             return;
@@ -798,7 +939,10 @@ public final class MembershipCore {
                 long reclaim = config.deadNodeReclaimTime().toNanos();
                 boolean canReclaim = reclaim > 0 && now - table.changedAt(slot) > reclaim;
                 byte st = table.state(slot);
-                if (st == MemberTable.LEFT || (st == MemberTable.DEAD && canReclaim)) {
+                if (proof != null && Integer.compareUnsigned(a.incarnation(), table.incarnation(slot)) > 0) {
+                    // Signing mode: the node itself, proven by its key, moved; not a conflict.
+                    updatesNode = true;
+                } else if (st == MemberTable.LEFT || (st == MemberTable.DEAD && canReclaim)) {
                     updatesNode = true;
                 } else {
                     counters.conflicts++;
@@ -826,8 +970,11 @@ public final class MembershipCore {
             }
             refute(slot, a.incarnation());
         } else {
-            byte[] msg = WireEncoder.encode(a);
+            byte[] msg = claim(a, proof, isLocal);
             memberBroadcasts.queue(table.name(slot), interner.broadcast(msg), notify);
+            if (authority != null) {
+                table.setProof(slot, msg);
+            }
             ProtocolVersions v = ProtocolVersions.fromVsn(a.vsn());
             if (v != null) {
                 table.setVersions(slot, v);
@@ -853,7 +1000,8 @@ public final class MembershipCore {
         }
     }
 
-    private void suspectNode(Suspect s) {
+    /** @param proof as for {@link #aliveNode}: a received signed suspicion, or null to originate one */
+    private void suspectNode(Suspect s, byte[] proof) {
         int slot = table.find(s.node());
         if (slot < 0) {
             return;
@@ -865,7 +1013,7 @@ public final class MembershipCore {
         if (existing != null) {
             if (existing.confirm(s.from())) {
                 counters.confirmations++;
-                memberBroadcasts.queue(table.name(slot), interner.broadcast(WireEncoder.encode(s)), null);
+                memberBroadcasts.queue(table.name(slot), interner.broadcast(claim(s, proof, false)), null);
                 long remaining = existing.remaining(clock.getAsLong());
                 existing.token = ++tokens;
                 schedule(Timer.Kind.SUSPICION, existing.token, s.node(), Math.max(0, remaining));
@@ -879,7 +1027,11 @@ public final class MembershipCore {
             refute(slot, s.incarnation());
             return;
         }
-        memberBroadcasts.queue(table.name(slot), interner.broadcast(WireEncoder.encode(s)), null);
+        byte[] msg = claim(s, proof, false);
+        memberBroadcasts.queue(table.name(slot), interner.broadcast(msg), null);
+        if (authority != null) {
+            table.setProof(slot, msg);
+        }
         counters.suspicionsStarted++;
         long now = clock.getAsLong();
         table.setIncarnation(slot, s.incarnation());
@@ -909,10 +1061,11 @@ public final class MembershipCore {
             return;
         }
         counters.deathsDeclared++;
-        deadNode(new Dead(table.incarnation(slot), node, localName));
+        deadNode(new Dead(table.incarnation(slot), node, localName), null);
     }
 
-    private void deadNode(Dead d) {
+    /** @param proof as for {@link #aliveNode}: a received signed death or leave, or null to originate one */
+    private void deadNode(Dead d, byte[] proof) {
         int slot = table.find(d.node());
         if (slot < 0) {
             return;
@@ -929,9 +1082,17 @@ public final class MembershipCore {
                 refute(slot, d.incarnation());
                 return;
             }
-            memberBroadcasts.queue(localName, WireEncoder.encode(d), transmitted -> reportLeave(transmitted));
+            byte[] msg = claim(d, null, false);
+            memberBroadcasts.queue(localName, msg, transmitted -> reportLeave(transmitted));
+            if (authority != null) {
+                table.setProof(slot, msg);
+            }
         } else {
-            memberBroadcasts.queue(table.name(slot), interner.broadcast(WireEncoder.encode(d)), null);
+            byte[] msg = claim(d, proof, false);
+            memberBroadcasts.queue(table.name(slot), interner.broadcast(msg), null);
+            if (authority != null) {
+                table.setProof(slot, msg);
+            }
         }
         table.setIncarnation(slot, d.incarnation());
         boolean left = d.node().equals(d.from());
@@ -959,7 +1120,48 @@ public final class MembershipCore {
         counters.refutations++;
         awareness.apply(1);
         Alive a = new Alive(inc, localName, advertise.rawIp(), advertise.port(), localMeta, localVsn);
-        memberBroadcasts.queue(localName, WireEncoder.encode(a), null);
+        byte[] msg = claim(a, null, true);
+        memberBroadcasts.queue(localName, msg, null);
+        if (authority != null) {
+            table.setProof(selfSlot, msg);
+        }
+    }
+
+    /**
+     * The bytes of a membership claim as sent: outside signing mode its plain encoding; in signing
+     * mode the received envelope ({@code proof}) forwarded as it is, or a new envelope signed by
+     * this node ({@code withCertificate} for its own alive claims).
+     */
+    private byte[] claim(Message m, byte[] proof, boolean withCertificate) {
+        if (proof != null) {
+            return proof;
+        }
+        byte[] payload = WireEncoder.encode(m);
+        return authority == null ? payload : sign(payload, withCertificate);
+    }
+
+    private byte[] sign(byte[] payload, boolean withCertificate) {
+        byte[] signature = authority.sign(SignedCodec.signedBytes(localName, payload));
+        return SignedCodec.envelope(localName, signature, withCertificate ? authority.certificate() : null, payload);
+    }
+
+    /**
+     * A user message as sent: {@code [8][payload]}; in signing mode inside an envelope, the
+     * originator's one when this node relays a message it received (so receivers see who sent it),
+     * else signed here. Envelopes are remembered by payload, so a broadcast taken many times is
+     * signed once.
+     */
+    private byte[] userClaim(byte[] payload) {
+        if (authority == null) {
+            return WireEncoder.encode(new User(payload));
+        }
+        PayloadKey key = new PayloadKey(payload);
+        byte[] env = signedUsers.get(key);
+        if (env == null) {
+            env = sign(WireEncoder.encode(new User(payload)), false);
+            signedUsers.put(key, env);
+        }
+        return env;
     }
 
     private void cancelSuspicion(String node) {
@@ -1018,7 +1220,7 @@ public final class MembershipCore {
         byte[] ping = WireEncoder.encode(new Ping(p.seqNo, p.target, advertise.rawIp(), advertise.port(), localName));
         if (table.state(slot) == MemberTable.SUSPECT && config.lifeguard()) {
             // Buddy system: a suspect learns of the accusation from the ping itself and can refute.
-            byte[] suspect = WireEncoder.encode(new Suspect(p.incarnation, p.target, localName));
+            byte[] suspect = claim(new Suspect(p.incarnation, p.target, localName), null, false);
             rawSend(p.address, slot, Packets.compound(List.of(ping, suspect)));
         } else {
             sendWithPiggyback(p.address, ping);
@@ -1070,7 +1272,7 @@ public final class MembershipCore {
         int delta = p.expectedNacks > 0 ? Math.max(0, p.expectedNacks - p.nacks) : 1;
         awareness.apply(delta);
         probe = null;
-        suspectNode(new Suspect(p.incarnation, p.target, localName));
+        suspectNode(new Suspect(p.incarnation, p.target, localName), null);
         afterProbe();
     }
 
@@ -1170,8 +1372,26 @@ public final class MembershipCore {
         schedule(Timer.Kind.STREAM_GUARD, id, null, timeout + STREAM_GUARD_GRACE);
     }
 
-    /** The full local state: every member, dead and left included, plus the delegate's state. */
+    /**
+     * The full local state: every member, dead and left included, plus the delegate's state. In
+     * signing mode, each member's signed proof instead of a bare record (members without one, which
+     * cannot happen once running, are left out).
+     */
     private byte[] encodeLocalState(boolean join) {
+        byte[] user = delegate.localState(join);
+        if (authority != null) {
+            List<byte[]> proofs = new ArrayList<>(table.size());
+            for (int i = 0; i < table.size(); i++) {
+                if (table.proof(i) != null) {
+                    proofs.add(table.proof(i));
+                }
+            }
+            List<byte[]> recent = new ArrayList<>(signedUsers.values());
+            if (recent.size() > SIGNED_PUSH_PULL_BROADCASTS) {
+                recent = recent.subList(recent.size() - SIGNED_PUSH_PULL_BROADCASTS, recent.size());
+            }
+            return SignedCodec.encodePushPull(join, proofs, recent, user);
+        }
         List<PushNodeState> nodes = new ArrayList<>(table.size());
         for (int i = 0; i < table.size(); i++) {
             NodeAddress a = table.address(i);
@@ -1179,8 +1399,50 @@ public final class MembershipCore {
             nodes.add(new PushNodeState(table.name(i), a.rawIp(), a.port(), table.meta(i), table.incarnation(i),
                     table.state(i), v == null ? localVsn : v.toVsn()));
         }
-        byte[] user = delegate.localState(join);
         return WireEncoder.encode(new PushPull(join, nodes, user == null ? EMPTY : user));
+    }
+
+    /**
+     * The signing-mode merge: each proof is handled as if it had arrived by gossip (so it is checked
+     * and verified the same way), except that a remote node's death or suspicion of another node
+     * only makes this node suspect it, in its own name, as memberlist's merge does.
+     */
+    private void mergeSigned(SignedPushPull spp, NodeAddress from) {
+        for (Signed proof : spp.proofs()) {
+            Message in = proof.inner();
+            if (in instanceof Alive || (in instanceof Dead d && d.node().equals(d.from()))) {
+                onSigned(proof, from);
+            } else if (in instanceof Dead || in instanceof Suspect) {
+                String node = in instanceof Dead d ? d.node() : ((Suspect) in).node();
+                int inc = in instanceof Dead d ? d.incarnation() : ((Suspect) in).incarnation();
+                int slot = table.find(node);
+                if (slot < 0 || table.state(slot) != MemberTable.ALIVE || node.equals(localName)
+                        || Integer.compareUnsigned(inc, table.incarnation(slot)) < 0) {
+                    if (slot >= 0) {
+                        countIfOlder(inc, slot);
+                    }
+                    continue;
+                }
+                if (verified(proof, from)) {
+                    suspectNode(new Suspect(inc, node, localName), null);
+                }
+            } else {
+                reject(from, Rejection.UNEXPECTED_MESSAGE, "a push/pull proof that is a " + in.type());
+            }
+        }
+        // Recent signed user messages first: what the delegate's state then replays (Serf's events)
+        // has already arrived with its signature, and the delegate drops the unsigned copy.
+        for (Signed b : spp.broadcasts()) {
+            if (b.inner() instanceof User) {
+                onSigned(b, from);
+            } else {
+                reject(from, Rejection.UNEXPECTED_MESSAGE, "a push/pull broadcast that is a " + b.inner().type());
+            }
+        }
+        byte[] user = spp.userState();
+        if (user != null && user.length > 0) {
+            delegate.mergeRemoteState(user, spp.join());
+        }
     }
 
     /**
@@ -1208,9 +1470,10 @@ public final class MembershipCore {
                 continue;
             }
             switch (st) {
-                case ALIVE -> onAlive(new Alive(n.incarnation(), n.name(), n.addr(), n.port(), n.meta(), n.vsn()), from);
-                case LEFT -> deadNode(new Dead(n.incarnation(), n.name(), n.name()));
-                case DEAD, SUSPECT -> suspectNode(new Suspect(n.incarnation(), n.name(), localName));
+                case ALIVE -> onAlive(new Alive(n.incarnation(), n.name(), n.addr(), n.port(), n.meta(), n.vsn()), from,
+                        null);
+                case LEFT -> deadNode(new Dead(n.incarnation(), n.name(), n.name()), null);
+                case DEAD, SUSPECT -> suspectNode(new Suspect(n.incarnation(), n.name(), localName), null);
             }
         }
         byte[] user = pp.userState();
@@ -1349,7 +1612,7 @@ public final class MembershipCore {
                 if (count >= maxCount) {
                     break;
                 }
-                out.add(userMessage(m));
+                out.add(userClaim(m));
                 count++;
             }
         }
@@ -1382,8 +1645,25 @@ public final class MembershipCore {
         return config.compression() ? Packets.compress(message) : message;
     }
 
-    private static byte[] userMessage(byte[] payload) {
-        return WireEncoder.encode(new User(Objects.requireNonNull(payload, "payload")));
+    /** A payload compared by content, for the envelope cache. */
+    private static final class PayloadKey {
+        private final byte[] bytes;
+        private final int hash;
+
+        PayloadKey(byte[] bytes) {
+            this.bytes = bytes;
+            this.hash = Arrays.hashCode(bytes);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof PayloadKey k && k.hash == hash && Arrays.equals(k.bytes, bytes);
+        }
+
+        @Override
+        public int hashCode() {
+            return hash;
+        }
     }
 
     // =============================================================================================
@@ -1427,9 +1707,11 @@ public final class MembershipCore {
         }
     }
 
-    private void userMessage(byte[] payload, NodeAddress from) {
-        if (!delegate.userMessage(payload, from)) {
-            emit(new MembershipEvent.UserMessage(payload, from));
+    private void userMessage(byte[] payload, NodeAddress from, String signer) {
+        boolean consumed = signer == null ? delegate.userMessage(payload, from)
+                : delegate.userMessage(payload, from, signer);
+        if (!consumed) {
+            emit(new MembershipEvent.UserMessage(payload, from, signer));
         }
     }
 
@@ -1558,6 +1840,7 @@ public final class MembershipCore {
         long pushPullsServed;
         long pushPullFailures;
         long catchUps;
+        long staleClaims;
         long conflicts;
         long incarnationRegressions;
 
@@ -1580,7 +1863,8 @@ public final class MembershipCore {
             }
             return new CoreMetrics(packetsSent, bytesSent, packetsReceived, bytesReceived, rej, probes,
                     probeFailures, indirectProbes, rttCount, rttSum, rttMax, suspicionsStarted, confirmations,
-                    deathsDeclared, refutations, pushPullsStarted, pushPullsServed, pushPullFailures, catchUps, conflicts,
+                    deathsDeclared, refutations, pushPullsStarted, pushPullsServed, pushPullFailures, catchUps, staleClaims,
+                    conflicts,
                     health, t.count(MemberTable.ALIVE), t.count(MemberTable.SUSPECT), t.count(MemberTable.DEAD),
                     t.count(MemberTable.LEFT), queued);
         }
@@ -1604,6 +1888,7 @@ public final class MembershipCore {
         private LongSupplier clock;
         private RandomGenerator random;
         private Interner interner = Interner.NONE;
+        private ClaimAuthority authority;
         private int packetOverhead;
         private int expectedMembers = 16;
 
@@ -1664,6 +1949,16 @@ public final class MembershipCore {
             return this;
         }
 
+        /**
+         * Turns on signing mode: this node signs every claim it makes and accepts only claims
+         * signed by the node entitled to make them (see {@link ClaimAuthority}). Every member of
+         * the cluster must be in signing mode. Default: off (memberlist's unsigned protocol).
+         */
+        public Builder authority(ClaimAuthority v) {
+            authority = Objects.requireNonNull(v, "authority");
+            return this;
+        }
+
         /** Bytes the host adds to each packet; see {@link MembershipCore#setPacketOverhead}. */
         public Builder packetOverhead(int v) {
             packetOverhead = v;
@@ -1694,6 +1989,15 @@ public final class MembershipCore {
                     + config.metaMaxSize());
             require(packetOverhead >= 0 && packetOverhead <= config.udpBufferSize() / 2,
                     "packetOverhead out of range: " + packetOverhead);
+            if (authority != null) {
+                // Our own alive, with the certificate and metadata at their largest, must fit a packet.
+                int alive = SignedCodec.overhead(name, authority.certificate()) + 1 + 128 + nameBytes
+                        + config.metaMaxSize();
+                int room = config.udpBufferSize() - packetOverhead - 2 - 2;
+                require(alive <= room, "a signed alive (certificate of " + authority.certificate().length
+                        + " bytes, metadata up to " + config.metaMaxSize() + ") needs " + alive + " bytes but a packet "
+                        + "has " + room + ": raise udpBufferSize or lower metaMaxSize");
+            }
             return new MembershipCore(this);
         }
 

@@ -66,13 +66,20 @@ public sealed interface MembershipEvent {
      * An application message arrived, by gossip, best-effort packet or reliable stream.
      *
      * @param payload the bytes (owned by the receiver of the event)
-     * @param from    the packet's or stream's source address as the host saw it
+     * @param from    the packet's or stream's source address as the host saw it (for gossip, the
+     *                relay that passed it on, not necessarily its sender)
+     * @param signer  in signing mode, the node that signed it (its sender); null otherwise
      */
-    record UserMessage(byte[] payload, NodeAddress from) implements MembershipEvent {
+    record UserMessage(byte[] payload, NodeAddress from, String signer) implements MembershipEvent {
         /** Checks the components; see the record description. */
         public UserMessage {
             Objects.requireNonNull(payload, "payload");
             Objects.requireNonNull(from, "from");
+        }
+
+        /** An unsigned message. */
+        public UserMessage(byte[] payload, NodeAddress from) {
+            this(payload, from, null);
         }
     }
 

@@ -55,6 +55,18 @@ public enum Rejection {
     UNEXPECTED_MESSAGE,
     /** An application hook (the {@link Delegate}) refused the message. */
     VETOED,
+
+    // ---- signing mode ---------------------------------------------------------------------------
+    /** A membership claim or user message without a signature, in a cluster in signing mode. */
+    UNSIGNED,
+    /** A signed claim its signer may not make (an alive about another node, an accusation in another's name). */
+    FORGED,
+    /** A signature that does not verify with the signer's key. */
+    BAD_SIGNATURE,
+    /** A signer's certificate not from the cluster CA, expired, or naming another node. */
+    UNTRUSTED_CERTIFICATE,
+    /** A signed claim from a signer whose certificate this node has not seen. */
+    UNKNOWN_SIGNER,
     /** Input that arrived after the core was shut down. */
     SHUT_DOWN
 }

@@ -16,13 +16,15 @@ public final class IncomingQuery {
     private final String name;
     private final byte[] payload;
     private final String sourceNode;
+    private final String signer;
     private final NodeAddress replyTo;
     private final long deadlineNanos;
     private final int relayFactor;
     boolean responded;
 
     IncomingQuery(long ltime, int id, String name, byte[] payload, String sourceNode, NodeAddress replyTo,
-                  long deadlineNanos, int relayFactor) {
+                  long deadlineNanos, int relayFactor, String signer) {
+        this.signer = signer;
         this.ltime = ltime;
         this.id = id;
         this.name = name;
@@ -51,6 +53,14 @@ public final class IncomingQuery {
     /** A copy of the payload (empty when none). */
     public byte[] payload() {
         return payload == null ? new byte[0] : payload.clone();
+    }
+
+    /**
+     * In signing mode, the node that signed the query (proven; {@link #sourceNode()} is only what
+     * the query says); null outside signing mode.
+     */
+    public String signer() {
+        return signer;
     }
 
     /** The node that sent the query. */

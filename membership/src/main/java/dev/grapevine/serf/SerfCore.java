@@ -169,6 +169,8 @@ public final class SerfCore implements Delegate {
     private final Map<Long, Runnable> timers = new HashMap<>();
     private long timerTokens;
     private int callbackDepth;
+    /** The signer of the user message being dispatched (signing mode), else null. */
+    private String currentSigner;
     private boolean reaperStarted;
 
     private SerfState state = SerfState.ALIVE;
@@ -766,13 +768,21 @@ public final class SerfCore implements Delegate {
 
     @Override
     public boolean userMessage(byte[] payload, NodeAddress from) {
+        return userMessage(payload, from, null);
+    }
+
+    /** Every user message is a Serf message; in signing mode {@code signer} is its sender. */
+    @Override
+    public boolean userMessage(byte[] payload, NodeAddress from, String signer) {
         callbackDepth++;
+        currentSigner = signer;
         try {
             if (payload.length > 0) {
                 dispatch(payload, from);
             }
             return true;
         } finally {
+            currentSigner = null;
             callbackDepth--;
         }
     }
@@ -1221,7 +1231,7 @@ public final class SerfCore implements Delegate {
         }
         counters.eventsDelivered++;
         SerfEvent.User ev = new SerfEvent.User(msg.ltime(), msg.name(),
-                msg.payload() == null ? EMPTY : msg.payload().clone(), msg.cc());
+                msg.payload() == null ? EMPTY : msg.payload().clone(), msg.cc(), currentSigner);
         if (coalescer != null && msg.cc()) {
             coalescer.add(ev);
         } else {
@@ -1263,7 +1273,7 @@ public final class SerfCore implements Delegate {
             relayResponse(q.relayFactor(), replyTo, q.sourceNode(), ack);
         }
         IncomingQuery in = new IncomingQuery(q.ltime(), q.id(), q.name(), q.payload(), q.sourceNode(), replyTo,
-                saturatingAdd(clock.getAsLong(), q.timeoutNanos()), q.relayFactor());
+                saturatingAdd(clock.getAsLong(), q.timeoutNanos()), q.relayFactor(), currentSigner);
         if (q.name().startsWith(INTERNAL_QUERY_PREFIX)) {
             handleInternalQuery(in);
         } else {

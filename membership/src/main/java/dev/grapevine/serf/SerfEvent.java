@@ -65,29 +65,36 @@ public sealed interface SerfEvent {
      * @param name     its name
      * @param payload  its payload (owned by the receiver of the event; empty when none)
      * @param coalesce whether the sender allowed coalescing
+     * @param signer   in signing mode, the node that signed the event (its sender), when it arrived by
+     *                 gossip; null outside signing mode and for events replayed by push/pull
      */
-    record User(long ltime, String name, byte[] payload, boolean coalesce) implements SerfEvent {
+    record User(long ltime, String name, byte[] payload, boolean coalesce, String signer) implements SerfEvent {
         /** Checks the components; see the record description. */
         public User {
             Objects.requireNonNull(name, "name");
             payload = payload == null ? new byte[0] : payload;
         }
 
+        /** An unsigned event. */
+        public User(long ltime, String name, byte[] payload, boolean coalesce) {
+            this(ltime, name, payload, coalesce, null);
+        }
+
         @Override
         public boolean equals(Object o) {
             return o instanceof User u && u.ltime == ltime && u.name.equals(name) && Arrays.equals(u.payload, payload)
-                    && u.coalesce == coalesce;
+                    && u.coalesce == coalesce && Objects.equals(u.signer, signer);
         }
 
         @Override
         public int hashCode() {
-            return Objects.hash(ltime, name, Arrays.hashCode(payload), coalesce);
+            return Objects.hash(ltime, name, Arrays.hashCode(payload), coalesce, signer);
         }
 
         @Override
         public String toString() {
             return "User[ltime=" + ltime + ", name=" + name + ", payload=" + payload.length + "B, coalesce="
-                    + coalesce + "]";
+                    + coalesce + (signer == null ? "" : ", signed by " + signer) + "]";
         }
     }
 

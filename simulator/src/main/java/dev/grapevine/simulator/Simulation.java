@@ -98,6 +98,9 @@ public final class Simulation {
     private final long pollIntervalNanos;
     private final boolean trackIncarnations;
     private final SerfConfig serfConfig;
+    /** Signing mode: the stand-in CA that issues every node's identity; null when off. */
+    private final SimulatedCa ca;
+    private final Map<String, dev.grapevine.membership.ClaimAuthority> identities = new HashMap<>();
     private final Function<String, Map<String, String>> serfTags;
     private final Function<String, KeyringOps> serfKeyrings;
     private final List<SerfListener> serfListeners = new ArrayList<>();
@@ -142,6 +145,8 @@ public final class Simulation {
         this.net = new Network(this, root.split(), b.network);
         this.chaosRandom = root.split();
         this.userRandom = root.split();
+        // Its own generator, so that turning signing on leaves every other stream of randomness as it was.
+        this.ca = b.signing ? new SimulatedCa(new SplittableRandom(b.seed ^ 0x5167_4E1C_A000L), this::now) : null;
         this.trace = mixBits(b.seed ^ 0x5DEECE66DL);
         if (fullCheckIntervalNanos > 0) {
             queue.add(new Checkpoint(fullCheckIntervalNanos));
@@ -272,6 +277,27 @@ public final class Simulation {
     }
 
     /** True when every node runs a Serf layer ({@link Builder#serf}). */
+    /**
+     * Signing mode: the CA that issues the nodes' identities (to make attackers with their own
+     * identities, or certificates from elsewhere).
+     *
+     * @throws IllegalStateException when the simulation is not in signing mode
+     */
+    public SimulatedCa ca() {
+        if (ca == null) {
+            throw new IllegalStateException("not in signing mode: Simulation.Builder.signing(true)");
+        }
+        return ca;
+    }
+
+    /**
+     * Signing mode: gives {@code name} this identity instead of a fresh one from {@link #ca()},
+     * from its next start on. The identity is kept across restarts.
+     */
+    public void identity(String name, dev.grapevine.membership.ClaimAuthority authority) {
+        identities.put(name, authority);
+    }
+
     public boolean serfEnabled() {
         return serfConfig != null;
     }
@@ -493,6 +519,9 @@ public final class Simulation {
                 .random(root.split())
                 .interner(interner)
                 .expectedMembers(Math.max(16, nodes.size()));
+        if (ca != null) {
+            core.authority(identities.computeIfAbsent(n.name, ca::issue));
+        }
         if (serfConfig != null) {
             n.serf = SerfCore.builder()
                     .config(serfConfig)
@@ -1321,6 +1350,7 @@ public final class Simulation {
         private Duration pollInterval = Duration.ofMillis(100);
         private boolean trackIncarnations = true;
         private SerfConfig serfConfig;
+        private boolean signing;
         private Function<String, Map<String, String>> serfTags = name -> Map.of();
         private Function<String, KeyringOps> serfKeyrings = name -> null;
 
@@ -1331,6 +1361,15 @@ public final class Simulation {
          * Runs a Serf layer with these settings on every node (default: none). Node configs get the
          * delegate versions Serf needs, {@code (2, 5, protocolVersion)}.
          */
+        /**
+         * Signing mode: every node gets an identity from a simulated CA and signs its claims
+         * ({@link MembershipCore.Builder#authority}). Default off.
+         */
+        public Builder signing(boolean v) {
+            signing = v;
+            return this;
+        }
+
         public Builder serf(SerfConfig v) {
             serfConfig = Objects.requireNonNull(v, "serf");
             return this;

@@ -281,6 +281,92 @@ public sealed interface Message {
     }
 
     /**
+     * A claim signed by its originator (type 241, Grapevine signing mode). {@code envelope} is the
+     * complete message as received or built (what relays forward unchanged); the other components
+     * are views of it.
+     *
+     * @param signer      the originator's node name
+     * @param signature   the Ed25519 signature (64 bytes)
+     * @param certificate the signer's certificate (DER), or null when not included
+     * @param payload     the signed message: type byte and body
+     * @param inner       {@code payload} decoded (an alive, suspect, dead or user message)
+     * @param envelope    the whole envelope
+     */
+    record Signed(String signer, byte[] signature, byte[] certificate, byte[] payload, Message inner,
+                  byte[] envelope) implements Message {
+        /** Checks the components; see the record description. */
+        public Signed {
+            Objects.requireNonNull(signer, "signer");
+            Objects.requireNonNull(signature, "signature");
+            Objects.requireNonNull(payload, "payload");
+            Objects.requireNonNull(inner, "inner");
+            Objects.requireNonNull(envelope, "envelope");
+        }
+
+        @Override
+        public MessageType type() {
+            return MessageType.SIGNED;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Signed s && Arrays.equals(s.envelope, envelope);
+        }
+
+        @Override
+        public int hashCode() {
+            return Arrays.hashCode(envelope);
+        }
+
+        @Override
+        public String toString() {
+            return "Signed[by " + signer + (certificate == null ? "" : " +cert") + ": " + inner + "]";
+        }
+    }
+
+    /**
+     * A push/pull of a cluster in signing mode (type 242, streams only): each member's state comes
+     * with the signed claim that proves it.
+     *
+     * @param join       part of a join
+     * @param proofs     one signed envelope per member
+     * @param broadcasts recent signed user messages, so that what the delegate's state replays
+     *                   (Serf's events) reaches the receiver with its signature
+     * @param userState  the delegate's state (null or empty for none)
+     */
+    record SignedPushPull(boolean join, List<Signed> proofs, List<Signed> broadcasts, byte[] userState)
+            implements Message {
+        /** Checks the components; see the record description. */
+        public SignedPushPull {
+            proofs = List.copyOf(proofs);
+            broadcasts = List.copyOf(broadcasts);
+        }
+
+        @Override
+        public MessageType type() {
+            return MessageType.SIGNED_PUSH_PULL;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof SignedPushPull p && p.join == join && p.proofs.equals(proofs)
+                    && p.broadcasts.equals(broadcasts) && Arrays.equals(p.userState, userState);
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(join, proofs, broadcasts, Arrays.hashCode(userState));
+        }
+
+        @Override
+        public String toString() {
+            return "SignedPushPull[join=" + join + ", proofs=" + proofs.size() + ", broadcasts=" + broadcasts.size()
+                    + ", userState="
+                    + (userState == null ? 0 : userState.length) + " bytes]";
+        }
+    }
+
+    /**
      * One {@code pushNodeState} record of a push/pull.
      *
      * @param state 0 alive, 1 suspect, 2 dead, 3 left (other values are carried as they are and

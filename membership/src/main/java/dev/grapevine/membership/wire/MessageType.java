@@ -39,6 +39,10 @@ public enum MessageType {
     HAS_CRC(12),
     /** {@code errResp}: error reply on a stream. */
     ERR(13),
+    /** Grapevine: a claim signed by its originator (signing mode only). */
+    SIGNED(241),
+    /** Grapevine: a push/pull carrying each member's signed proof (signing mode only, streams). */
+    SIGNED_PUSH_PULL(242),
     /** Label header of newer memberlist releases; never sent to memberlist 0.2.2 peers. */
     HAS_LABEL(244);
 

@@ -139,7 +139,7 @@ public final class StreamFramer {
                     }
                     int type = buf[off] & 0xff;
                     switch (type) {
-                        case 10 -> {
+                        case 10, 242 -> {
                             if (len < ENVELOPE_HEADER_BYTES) {
                                 return NEED_MORE;
                             }
@@ -147,7 +147,7 @@ public final class StreamFramer {
                                     | ((buf[off + 3] & 0xff) << 8) | (buf[off + 4] & 0xff);
                             frameLen = ENVELOPE_HEADER_BYTES + l;
                             if (frameLen > maxFrameBytes) {
-                                return fail(Rejection.TOO_LARGE, "encrypted stream of " + frameLen
+                                return fail(Rejection.TOO_LARGE, (type == 10 ? "encrypted stream of " : "signed push/pull of ") + frameLen
                                         + " bytes, limit " + maxFrameBytes);
                             }
                             phase = AWAIT_END;

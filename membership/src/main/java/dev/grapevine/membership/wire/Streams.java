@@ -98,6 +98,8 @@ public final class Streams {
                 return WireDecoder.streamUser(r);
             case 13:
                 return WireDecoder.err(r);
+            case 242:
+                return SignedCodec.decodePushPull(buf, off, len);
             case 10:
                 throw WireDecoder.unsupported(type, "here: decrypt the envelope first");
             default:

@@ -133,6 +133,11 @@ public final class WireDecoder {
                     throw unsupported(type, "on UDP");
                 }
                 return err(new MsgpackReader(buf, off + 1, len - 1));
+            case 241:
+                if (!udp) {
+                    throw unsupported(type, "on a stream");
+                }
+                return SignedCodec.decodeSigned(buf, off, len);
             default:
                 throw unknownOrUnsupported(type, "here");
         }

@@ -105,6 +105,10 @@ public final class WireEncoder {
                 return udpUser((Message.User) m);
             case PUSH_PULL:
                 return pushPull((Message.PushPull) m);
+            case SIGNED:
+                return ((Message.Signed) m).envelope().clone();
+            case SIGNED_PUSH_PULL:
+                return SignedCodec.encodePushPull((Message.SignedPushPull) m);
             default:
                 throw new IllegalArgumentException("not an encodable message: " + m.type());
         }
@@ -305,6 +309,20 @@ public final class WireEncoder {
         MsgpackWriter w = new MsgpackWriter(1 + payload.length);
         w.u8(MessageType.USER.code());
         w.raw(payload);
+        return finish(w);
+    }
+
+    /** A push/pull header {@code {Join, Nodes, UserStateLen}}, msgpack only (no type byte). */
+    static byte[] pushPullHeader(boolean join, int nodes, int userStateLen) {
+        MsgpackWriter w = new MsgpackWriter(1 + K_JOIN.length + 1 + K_NODES.length + uintSize(nodes)
+                + K_USER_STATE_LEN.length + uintSize(userStateLen));
+        w.mapHeader(3);
+        w.raw(K_JOIN);
+        w.bool(join);
+        w.raw(K_NODES);
+        w.uint(nodes);
+        w.raw(K_USER_STATE_LEN);
+        w.uint(userStateLen);
         return finish(w);
     }
 
