@@ -6,6 +6,7 @@ import dev.grapevine.transport.GrapevineNode;
 import dev.grapevine.transport.JoinException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -14,8 +15,11 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code grapevine agent}: one node in Serf mode (tags, events, queries, intents), logging
@@ -50,8 +54,56 @@ final class AgentCommand implements Callable<Integer> {
     @Option(names = "--http", description = "Serve the HTTP API on [HOST:]PORT (host defaults to 127.0.0.1).")
     String http;
 
+    @Option(names = "--tls", defaultValue = "off", paramLabel = "off|required",
+            description = "Mutual TLS on every stream (push/pull, stream ping). required: no plaintext at all; a "
+                    + "node joins only with a certificate from --tls-ca naming it. Needs --tls-ca, --tls-cert, "
+                    + "--tls-key. Every member must use it; Serf agents cannot join (default: ${DEFAULT-VALUE}).")
+    String tls;
+
+    @Option(names = "--tls-ca", paramLabel = "FILE",
+            description = "The cluster CA certificate(s), PEM (for --tls required and --signing on).")
+    Path tlsCa;
+
+    @Option(names = "--tls-cert", paramLabel = "FILE",
+            description = "This node's certificate, PEM X.509 from the cluster CA; its SAN DNS entry must be --name.")
+    Path tlsCert;
+
+    @Option(names = "--tls-key", paramLabel = "FILE",
+            description = "The private key of --tls-cert, PEM PKCS#8 (as openssl writes it): Ed25519 or ECDSA P-256.")
+    Path tlsKey;
+
+    @Option(names = "--signing", defaultValue = "off", paramLabel = "off|on",
+            description = "Sign every membership claim and user event with the node's Ed25519 identity, and accept "
+                    + "only claims signed by the node they are about. Uses --tls-cert/--tls-key (then Ed25519) "
+                    + "unless --identity-cert/--identity-key are given; needs --tls-ca. Every member must use it "
+                    + "(default: ${DEFAULT-VALUE}).")
+    String signing;
+
+    @Option(names = "--identity-cert", paramLabel = "FILE",
+            description = "Signing: a separate Ed25519 certificate from the cluster CA naming this node, PEM "
+                    + "(with --identity-key).")
+    Path identityCert;
+
+    @Option(names = "--identity-key", paramLabel = "FILE",
+            description = "Signing: the Ed25519 private key of --identity-cert, PEM PKCS#8.")
+    Path identityKey;
+
+    @Spec
+    CommandSpec spec;
+
+    /** The TLS and signing flags, as given. */
+    AgentSecurity.Flags securityFlags() {
+        return new AgentSecurity.Flags(tls, tlsCa, tlsCert, tlsKey, signing, identityCert, identityKey);
+    }
+
     @Override
     public Integer call() throws Exception {
+        AgentSecurity security;
+        try {
+            security = AgentSecurity.load(name, securityFlags());
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
+        }
         MembershipConfig config = preset(preset);
         EventLog log = new EventLog(System.out);
         NodeAgentApi[] api = new NodeAgentApi[1];
@@ -67,13 +119,14 @@ final class AgentCommand implements Callable<Integer> {
         if (advertise != null) {
             builder.advertise(advertise);
         }
+        security.apply(builder);
         GrapevineNode node = builder.start();
         api[0] = new NodeAgentApi(node);
         HttpApi httpApi = null;
         CountDownLatch stopped = new CountDownLatch(1);
         try {
-            LOG.info("node {} running on {} (advertising {}), preset {}", name, node.boundAddress(),
-                    node.advertiseAddress(), preset);
+            LOG.info("node {} running on {} (advertising {}), preset {}, {}", name, node.boundAddress(),
+                    node.advertiseAddress(), preset, security.describe());
             if (http != null) {
                 httpApi = new HttpApi(httpAddress(http), api[0]);
                 LOG.info("HTTP API on http://{}", hostPort(httpApi.address()));

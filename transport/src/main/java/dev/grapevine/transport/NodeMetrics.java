@@ -20,11 +20,14 @@ import dev.grapevine.membership.CoreMetrics;
  * @param pushPullNanosSum     their total duration
  * @param pushPullNanosMax     the longest
  * @param packetSendFailures   UDP sends the socket refused
+ * @param tlsHandshakeFailures TLS handshakes that failed, inbound and outbound (TLS mode: plaintext
+ *                             peers, certificates not from the cluster CA, expired, or naming
+ *                             another node than the one expected)
  */
 public record NodeMetrics(
         CoreMetrics core,
         long packetBytesReceived, long packetBytesSent,
         long streamsAccepted, long streamsOpened, long streamsRefused, long framesTooLarge, long streamTimeouts,
         long pushPullCount, long pushPullNanosSum, long pushPullNanosMax,
-        long packetSendFailures) {
+        long packetSendFailures, long tlsHandshakeFailures) {
 }
