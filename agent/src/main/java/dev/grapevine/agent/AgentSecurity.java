@@ -76,6 +76,11 @@ record AgentSecurity(TlsMode tlsMode, NodeTls tls, NodeIdentity identity, Cluste
                 throw new IllegalArgumentException("--tls-cert " + cert + " names '" + tls.localName()
                         + "', not this node '" + nodeName + "': its SAN DNS entry must be the node name (--name)");
             }
+            String untrusted = trust.check(tls.certificate(), nodeName);
+            if (untrusted != null) {
+                throw new IllegalArgumentException("--tls-cert " + cert + " is not trusted by --tls-ca " + ca + ": "
+                        + untrusted);
+            }
         }
         NodeIdentity identity = null;
         ClusterTrust signingTrust = null;

@@ -162,9 +162,8 @@ final class InboundStreamHandler extends ChannelInboundHandlerAdapter {
         if (!handshakeFailed && !refused) {
             handshakeFailed = true;
             counters.tlsHandshakeFailures++;
-            Throwable c = OutboundStreamHandler.unwrap(cause);
             log.debug("TLS handshake with " + ctx.channel().remoteAddress() + " failed: "
-                    + (c.getMessage() == null ? c.getClass().getSimpleName() : c.getMessage()));
+                    + OutboundStreamHandler.tlsFailure(cause));
         }
         ctx.close();
     }

@@ -12,6 +12,8 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
+import java.security.cert.CertificateException;
+import javax.net.ssl.SSLException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -180,7 +182,7 @@ final class OutboundStreamHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         counters.tlsHandshakeFailures++;
-        String why = describe(unwrap(cause));
+        String why = tlsFailure(cause);
         log.debug("TLS handshake with " + (request.targetName().isEmpty() ? "" : request.targetName() + "@")
                 + request.target() + " failed: " + why);
         completion.handshakeFailed(request);
@@ -227,7 +229,9 @@ final class OutboundStreamHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (handshaking()) {
+        // In TLS 1.3 the client's handshake completes before the server has checked the client's
+        // certificate: the server's refusal arrives afterwards, as an alert.
+        if (handshaking() || (tls != null && isTls(cause))) {
             handshakeFailed(cause);
         } else {
             fail("stream failed: " + describe(unwrap(cause)), false);
@@ -258,6 +262,37 @@ final class OutboundStreamHandler extends ChannelInboundHandlerAdapter {
         if (deadline != null) {
             deadline.cancel(false);
         }
+    }
+
+    /** Whether a TLS error is among the causes. */
+    static boolean isTls(Throwable t) {
+        for (Throwable x = t; x != null; x = x.getCause()) {
+            if (x instanceof SSLException || x.getClass().getName().startsWith("org.bouncycastle.tls.")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Why a TLS handshake failed, for logs and the core: the certificate check that refused the
+     * peer when this side refused it, "refused by the peer" when the peer sent an alert, else the
+     * error's message. Never key material.
+     */
+    static String tlsFailure(Throwable t) {
+        Throwable c = unwrap(t);
+        for (Throwable x = c; x != null; x = x.getCause()) {
+            if (x instanceof CertificateException) {
+                return x.getMessage();
+            }
+        }
+        for (Throwable x = c; x != null; x = x.getCause()) {
+            if (x.getClass().getSimpleName().equals("TlsFatalAlertReceived")) {
+                return "refused by the peer (alert " + x.getMessage() + ")";
+            }
+        }
+        String m = c.getMessage();
+        return m == null ? c.getClass().getSimpleName() : m;
     }
 
     /** The cause a codec wrapped (an SslHandler reports TLS errors inside DecoderException). */
