@@ -63,7 +63,7 @@ record AgentSecurity(TlsMode tlsMode, NodeTls tls, NodeIdentity identity, Cluste
         String why = mode == TlsMode.REQUIRED ? "--tls required" : "--signing on";
         Path ca = need(f.ca(), "--tls-ca", why);
         readable(ca, "--tls-ca");
-        ClusterTrust trust = load(() -> ClusterTrust.load(ca), "--tls-ca", ca);
+        ClusterTrust trust = load(() -> ClusterTrust.load(ca), "--tls-ca", "");
 
         NodeTls tls = null;
         if (mode == TlsMode.REQUIRED) {
@@ -71,7 +71,7 @@ record AgentSecurity(TlsMode tlsMode, NodeTls tls, NodeIdentity identity, Cluste
             Path key = need(f.key(), "--tls-key", why);
             readable(cert, "--tls-cert");
             readable(key, "--tls-key");
-            tls = load(() -> NodeTls.load(ca, cert, key), "--tls-cert/--tls-key", cert);
+            tls = load(() -> NodeTls.load(ca, cert, key), "--tls-cert/--tls-key", "");
             if (!nodeName.equals(tls.localName())) {
                 throw new IllegalArgumentException("--tls-cert " + cert + " names '" + tls.localName()
                         + "', not this node '" + nodeName + "': its SAN DNS entry must be the node name (--name)");
@@ -92,9 +92,8 @@ record AgentSecurity(TlsMode tlsMode, NodeTls tls, NodeIdentity identity, Cluste
             Path key = need(separate ? f.identityKey() : f.key(), keyFlag, "--signing on");
             readable(cert, certFlag);
             readable(key, keyFlag);
-            identity = load(() -> NodeIdentity.load(cert, key), certFlag + "/" + keyFlag
-                    + (separate ? "" : " (signing needs an Ed25519 key; give --identity-cert/--identity-key for "
-                    + "a separate one)"), cert);
+            identity = load(() -> NodeIdentity.load(cert, key), certFlag + "/" + keyFlag, separate ? ""
+                    : " (give --identity-cert/--identity-key for a separate Ed25519 identity)");
             if (!nodeName.equals(identity.nodeName())) {
                 throw new IllegalArgumentException(certFlag + " " + cert + " names '" + identity.nodeName()
                         + "', not this node '" + nodeName + "': its SAN DNS entry must be the node name (--name)");
@@ -127,11 +126,12 @@ record AgentSecurity(TlsMode tlsMode, NodeTls tls, NodeIdentity identity, Cluste
         T load();
     }
 
-    private static <T> T load(Loader<T> loader, String flags, Path file) {
+    /** Runs a loader; its errors (which name the file) become one naming the flags too. */
+    private static <T> T load(Loader<T> loader, String flags, String hint) {
         try {
             return loader.load();
         } catch (PkiException | IllegalArgumentException e) {
-            throw new IllegalArgumentException(flags + " " + file + ": " + e.getMessage(), e);
+            throw new IllegalArgumentException(flags + ": " + e.getMessage() + hint, e);
         }
     }
 
