@@ -74,7 +74,7 @@ public final class Certificates {
     }
 
     /** {@link #ed25519Key(X509Certificate)} for a public key. */
-    static Optional<Ed25519PublicKeyParameters> ed25519Key(PublicKey key) {
+    public static Optional<Ed25519PublicKeyParameters> ed25519Key(PublicKey key) {
         try {
             SubjectPublicKeyInfo spki = SubjectPublicKeyInfo.getInstance(key.getEncoded());
             if (!EdECObjectIdentifiers.id_Ed25519.equals(spki.getAlgorithm().getAlgorithm())) {

@@ -32,7 +32,6 @@ import javax.net.ssl.SSLSession;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509ExtendedTrustManager;
 import org.bouncycastle.jsse.provider.BouncyCastleJsseProvider;
-import org.bouncycastle.tls.crypto.impl.jcajce.JcaTlsCryptoProvider;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -329,12 +328,16 @@ public final class NodeTls {
         /** Held so that the level set on it is not lost to garbage collection. */
         private static final java.util.logging.Logger JSSE_LOG = java.util.logging.Logger.getLogger("org.bouncycastle.jsse");
         private static final java.util.logging.Logger TLS_LOG = java.util.logging.Logger.getLogger("org.bouncycastle.tls");
+        /** Warns once per JVM about JDK disabledAlgorithms entries it does not parse; nothing to act on. */
+        private static final java.util.logging.Logger CONSTRAINTS_LOG = java.util.logging.Logger.getLogger(
+                "org.bouncycastle.jsse.provider.DisabledAlgorithmConstraints");
         static final BouncyCastleJsseProvider PROVIDER;
 
         static {
             JSSE_LOG.setLevel(Level.WARNING);
             TLS_LOG.setLevel(Level.WARNING);
-            PROVIDER = new BouncyCastleJsseProvider(false, new JcaTlsCryptoProvider());
+            CONSTRAINTS_LOG.setLevel(Level.SEVERE);
+            PROVIDER = new BouncyCastleJsseProvider(false, new GrapevineTlsCrypto.Provider());
         }
 
         private Bcjsse() {
