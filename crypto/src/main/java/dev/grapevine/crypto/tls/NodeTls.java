@@ -19,6 +19,7 @@ import java.security.SecureRandom;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -66,9 +67,9 @@ public final class NodeTls {
     /** The only protocol enabled. */
     public static final String PROTOCOL = "TLSv1.3";
     private static final String[] PROTOCOLS = {PROTOCOL};
-    /** Cipher suites, AES-GCM first (hardware accelerated through the JDK). */
-    private static final String[] SUITES = {"TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384",
-        "TLS_CHACHA20_POLY1305_SHA256"};
+    /** Cipher suites in preference order, AES-GCM first (hardware accelerated through the JDK). */
+    private static final List<String> PREFERRED_SUITES = List.of("TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384",
+            "TLS_CHACHA20_POLY1305_SHA256");
     private static final long CHECK_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final String ANY_PEER = "\0any";
 
@@ -193,7 +194,7 @@ public final class NodeTls {
 
     private static void configure(SSLEngine e) {
         e.setEnabledProtocols(PROTOCOLS);
-        e.setEnabledCipherSuites(SUITES);
+        e.setEnabledCipherSuites(Bcjsse.SUITES);
     }
 
     private void maybeReload() {
@@ -332,12 +333,30 @@ public final class NodeTls {
         private static final java.util.logging.Logger CONSTRAINTS_LOG = java.util.logging.Logger.getLogger(
                 "org.bouncycastle.jsse.provider.DisabledAlgorithmConstraints");
         static final BouncyCastleJsseProvider PROVIDER;
+        /** The preferred suites the provider's crypto offers (ChaCha20 only where the JDK's is usable). */
+        static final String[] SUITES;
 
         static {
             JSSE_LOG.setLevel(Level.WARNING);
             TLS_LOG.setLevel(Level.WARNING);
             CONSTRAINTS_LOG.setLevel(Level.SEVERE);
             PROVIDER = new BouncyCastleJsseProvider(false, new GrapevineTlsCrypto.Provider());
+            SUITES = supported(PREFERRED_SUITES);
+        }
+
+        private static String[] supported(List<String> preferred) {
+            try {
+                SSLContext ctx = SSLContext.getInstance("TLS", PROVIDER);
+                ctx.init(null, null, new SecureRandom());
+                List<String> offered = List.of(ctx.getSupportedSSLParameters().getCipherSuites());
+                String[] out = preferred.stream().filter(offered::contains).toArray(String[]::new);
+                if (out.length == 0) {
+                    throw new IllegalStateException("BCJSSE offers none of the TLS 1.3 suites " + preferred);
+                }
+                return out;
+            } catch (GeneralSecurityException e) {
+                throw new IllegalStateException("BCJSSE cannot build a TLS context", e);
+            }
         }
 
         private Bcjsse() {

@@ -65,6 +65,7 @@ class NodeTlsTest {
         assertEquals("node-a", NodeTls.peerName(server.getSession()).orElseThrow());
         assertEquals("TLSv1.3", client.getSession().getProtocol());
         assertEquals("TLSv1.3", server.getSession().getProtocol());
+        assertEquals("TLS_AES_128_GCM_SHA256", client.getSession().getCipherSuite());
         assertEquals("node-a", a.localName());
         // Ed25519 keys: the ed25519 signature scheme was negotiated and ran through BouncyCastle's
         // low-level Ed25519 (both CertificateVerify messages signed and verified).
@@ -137,6 +138,25 @@ class NodeTlsTest {
         assertTrue(asServer.contains("server certificate refused: expired at"), asServer);
         String asClient = why(Handshakes.run(expired.newClientEngine("node-a"), a.newServerEngine()));
         assertTrue(asClient.contains("client certificate refused: expired at"), asClient);
+    }
+
+    @Test
+    void everyConnectionChecksCertificatesAnew() {
+        // No session resumption: a second connection between the same nodes re-checks the
+        // certificates, so one that expired in between is refused.
+        dev.grapevine.crypto.pki.TestClock clock = new dev.grapevine.crypto.pki.TestClock(Instant.now());
+        ClusterCa ca = ClusterCa.create("test CA", KeyAlgorithm.ED25519, Duration.ofDays(1));
+        ClusterTrust trust = ClusterTrust.of(java.util.List.of(ca.certificate()), clock);
+        IssuedCertificate ia = ca.issue("node-a", KeyAlgorithm.ED25519, Duration.ofDays(1));
+        IssuedCertificate ib = ca.issue("node-b", KeyAlgorithm.ED25519, HOUR);
+        NodeTls a = NodeTls.of(trust, ia.certificate(), ia.privateKey());
+        NodeTls b = NodeTls.of(trust, ib.certificate(), ib.privateKey());
+        for (int i = 0; i < 3; i++) {
+            assertNull(Handshakes.run(a.newClientEngine("node-b"), b.newServerEngine()));
+        }
+        clock.advance(Duration.ofHours(2));
+        String why = why(Handshakes.run(a.newClientEngine("node-b"), b.newServerEngine()));
+        assertTrue(why.contains("server certificate refused: expired at"), why);
     }
 
     @Test
