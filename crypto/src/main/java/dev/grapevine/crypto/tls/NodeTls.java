@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 import java.util.logging.Level;
 import javax.net.ssl.KeyManager;
@@ -80,6 +81,10 @@ public final class NodeTls {
     private final TrustManager[] trustManagers;
     /** Expected server names by client engine (weak keys: an entry lives as long as its engine). */
     private final Cache<SSLEngine, String> expected = Caffeine.newBuilder().weakKeys().executor(Runnable::run).build();
+    private final LongAdder refusedClients = new LongAdder();
+    private final LongAdder refusedServers = new LongAdder();
+    private final LongAdder reloads = new LongAdder();
+    private final LongAdder failedReloads = new LongAdder();
     private volatile Current current;
     private volatile long nextCheck;
     /** Guarded by this. */
@@ -187,6 +192,26 @@ public final class NodeTls {
         return current.certificate;
     }
 
+    /**
+     * Counters since creation: peers whose certificate this node refused, and certificate reloads.
+     * (A client that sends no certificate at all is refused by the TLS layer before any check and
+     * is not counted here; the handshake fails with certificate_required.)
+     */
+    public Stats stats() {
+        return new Stats(refusedClients.sum(), refusedServers.sum(), reloads.sum(), failedReloads.sum());
+    }
+
+    /**
+     * Counters of a {@link NodeTls}.
+     *
+     * @param refusedClients clients refused as a server (certificate untrusted, expired, ...)
+     * @param refusedServers servers refused as a client (untrusted, or not the expected node)
+     * @param reloads        certificate and key pairs reloaded from disk
+     * @param failedReloads  changed files that could not be used (the previous pair stayed)
+     */
+    public record Stats(long refusedClients, long refusedServers, long reloads, long failedReloads) {
+    }
+
     /** The cluster trust peers are checked against. */
     public ClusterTrust trust() {
         return trust;
@@ -227,9 +252,11 @@ public final class NodeTls {
                     throw new PkiException(certPem + ": the new certificate is not trusted: " + reason);
                 }
                 current = build(pair, name);
+                reloads.increment();
                 LOG.info("TLS certificate of {} reloaded from {} (serial {}, valid until {})", name, certPem,
                         pair.certificate().getSerialNumber().toString(16), pair.certificate().getNotAfter().toInstant());
             } catch (PkiException e) {
+                failedReloads.increment();
                 LOG.warn("TLS certificate not reloaded, keeping the previous one: {}", e.getMessage());
             }
         }
@@ -276,7 +303,7 @@ public final class NodeTls {
         @Override
         public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
                 throws CertificateException {
-            require(chain, null, "client");
+            require(chain, null, "client", refusedClients);
         }
 
         @Override
@@ -284,14 +311,17 @@ public final class NodeTls {
                 throws CertificateException {
             String name = engine == null ? null : expected.getIfPresent(engine);
             if (name == null) {
+                refusedServers.increment();
                 throw new CertificateException("no expected peer for this engine (not created by NodeTls)");
             }
-            require(chain, ANY_PEER.equals(name) ? null : name, "server");
+            require(chain, ANY_PEER.equals(name) ? null : name, "server", refusedServers);
         }
 
-        private void require(X509Certificate[] chain, String name, String role) throws CertificateException {
+        private void require(X509Certificate[] chain, String name, String role, LongAdder refused)
+                throws CertificateException {
             String reason = chain == null || chain.length == 0 ? "no certificate" : trust.check(chain[0], name);
             if (reason != null) {
+                refused.increment();
                 throw new CertificateException(role + " certificate refused: " + reason);
             }
         }

@@ -119,6 +119,14 @@ class ClusterTrustTest {
     }
 
     @Test
+    void reasonsAreSafeLogText() throws Exception {
+        X509Certificate c = custom(b -> add(b, Extension.subjectAlternativeName,
+                new GeneralNames(new GeneralName(GeneralName.dNSName, "evil\nINFO forged log line"))));
+        assertEquals("names [evil?INFO forged log line], not node-1", trust.check(c, "node-1"));
+        assertEquals(203, ClusterTrust.printable("x".repeat(500)).length());
+    }
+
+    @Test
     void keyUsageWithoutDigitalSignatureRefused() throws Exception {
         X509Certificate c = custom(b -> {
             add(b, Extension.subjectAlternativeName, new GeneralNames(new GeneralName(GeneralName.dNSName, "n")));

@@ -101,6 +101,7 @@ class NodeTlsTest {
         NodeTls b = node(ca, "node-b", alg);
         String why = why(Handshakes.run(a.newClientEngine("node-c"), b.newServerEngine()));
         assertTrue(why.contains("server certificate refused: names [node-b], not node-c"), why);
+        assertEquals(new NodeTls.Stats(0, 1, 0, 0), a.stats());
     }
 
     @Test
@@ -124,6 +125,7 @@ class NodeTlsTest {
         NodeTls b = node(ca, "node-b", KeyAlgorithm.ECDSA_P256);
         String why = why(Handshakes.run(a.newClientEngine("node-b"), b.newServerEngine()));
         assertTrue(why.contains("client certificate refused: not issued by a cluster CA"), why);
+        assertEquals(1, b.stats().refusedClients());
     }
 
     @Test
@@ -225,6 +227,7 @@ class NodeTlsTest {
         dev.grapevine.crypto.pki.Pem.writePrivateKey(key, third.privateKey());
         nanos.addAndGet(TimeUnit.SECONDS.toNanos(1));
         assertEquals(third.certificate(), serverCertificateSeenBy(a, b));
+        assertEquals(new NodeTls.Stats(0, 0, 2, 3), b.stats());
         assertNotEquals(first.certificate(), third.certificate());
     }
 
