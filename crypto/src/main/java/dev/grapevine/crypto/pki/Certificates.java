@@ -1,5 +1,6 @@
 package dev.grapevine.crypto.pki;
 
+import java.io.IOException;
 import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
 import java.security.PublicKey;
@@ -7,16 +8,21 @@ import java.security.SecureRandom;
 import java.security.Signature;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import org.bouncycastle.asn1.ASN1IA5String;
 import org.bouncycastle.asn1.ASN1OctetString;
 import org.bouncycastle.asn1.edec.EdECObjectIdentifiers;
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
+import org.bouncycastle.crypto.params.AsymmetricKeyParameter;
+import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
 import org.bouncycastle.crypto.params.Ed25519PublicKeyParameters;
+import org.bouncycastle.crypto.util.PrivateKeyFactory;
 
 /**
  * Small certificate utilities shared by the PKI, signing and TLS code: the node name a certificate
@@ -74,7 +80,7 @@ public final class Certificates {
     }
 
     /** {@link #ed25519Key(X509Certificate)} for a public key. */
-    static Optional<Ed25519PublicKeyParameters> ed25519Key(PublicKey key) {
+    public static Optional<Ed25519PublicKeyParameters> ed25519Key(PublicKey key) {
         try {
             SubjectPublicKeyInfo spki = SubjectPublicKeyInfo.getInstance(key.getEncoded());
             if (!EdECObjectIdentifiers.id_Ed25519.equals(spki.getAlgorithm().getAlgorithm())) {
@@ -113,8 +119,8 @@ public final class Certificates {
     }
 
     /**
-     * Checks that a private key belongs to a certificate, by signing a random challenge with it and
-     * verifying with the certificate's key.
+     * Checks that a private key belongs to a certificate: for Ed25519 by deriving the public key, for
+     * ECDSA by signing a random challenge and verifying it with the certificate's key.
      *
      * @param source what to name in the message (a file, "issued certificate")
      * @throws PkiException if the key is not an Ed25519 or P-256 key or is not the certificate's
@@ -122,9 +128,34 @@ public final class Certificates {
     public static void requireKeyMatches(X509Certificate cert, PrivateKey key, String source) {
         KeyAlgorithm alg = algorithm(cert.getPublicKey()).orElseThrow(() -> new PkiException(source
                 + ": the certificate's key is neither Ed25519 nor ECDSA P-256"));
+        boolean ok = alg == KeyAlgorithm.ED25519 ? ed25519Matches(cert, key) : signatureMatches(alg, cert, key);
+        if (!ok) {
+            throw new PkiException(source + ": the private key does not belong to the certificate for "
+                    + cert.getSubjectX500Principal().getName());
+        }
+    }
+
+    /** Ed25519: the public key derived from the private key is the certificate's (BouncyCastle, fast). */
+    private static boolean ed25519Matches(X509Certificate cert, PrivateKey key) {
+        byte[] encoded = key.getEncoded();
+        if (encoded == null) {
+            return false;
+        }
+        try {
+            AsymmetricKeyParameter p = PrivateKeyFactory.createKey(PrivateKeyInfo.getInstance(encoded));
+            return p instanceof Ed25519PrivateKeyParameters ed && Arrays.equals(ed.generatePublicKey().getEncoded(),
+                    ed25519Key(cert).orElseThrow().getEncoded());
+        } catch (IOException | RuntimeException e) {
+            return false;
+        } finally {
+            Arrays.fill(encoded, (byte) 0);
+        }
+    }
+
+    /** Others: a signature over a random challenge verifies with the certificate's key. */
+    private static boolean signatureMatches(KeyAlgorithm alg, X509Certificate cert, PrivateKey key) {
         byte[] challenge = new byte[32];
         RANDOM.nextBytes(challenge);
-        boolean ok;
         try {
             Signature s = Signature.getInstance(alg.signatureAlgorithm());
             s.initSign(key);
@@ -133,13 +164,9 @@ public final class Certificates {
             Signature v = Signature.getInstance(alg.signatureAlgorithm());
             v.initVerify(cert.getPublicKey());
             v.update(challenge);
-            ok = v.verify(sig);
+            return v.verify(sig);
         } catch (GeneralSecurityException | RuntimeException e) {
-            ok = false;
-        }
-        if (!ok) {
-            throw new PkiException(source + ": the private key does not belong to the certificate for "
-                    + cert.getSubjectX500Principal().getName());
+            return false;
         }
     }
 

@@ -74,7 +74,8 @@ public final class ClusterTrust {
      * @param cert         the certificate (may be null: "no certificate")
      * @param expectedName the node name one of its DNS names must equal exactly, or null for any
      *                     node (a DNS name is still required)
-     * @return null when the certificate is trusted; otherwise a short reason for logs, naming no key
+     * @return null when the certificate is trusted; otherwise a short reason for logs (names and
+     *         issuers from the certificate are reduced to printable ASCII), naming no key
      */
     public String check(X509Certificate cert, String expectedName) {
         return evaluate(cert, expectedName).reason();
@@ -93,8 +94,8 @@ public final class ClusterTrust {
         }
         X509Certificate issuer = issuer(cert);
         if (issuer == null) {
-            return Evaluation.refused("not issued by a cluster CA (issuer " + cert.getIssuerX500Principal().getName()
-                    + ")");
+            return Evaluation.refused("not issued by a cluster CA (issuer "
+                    + printable(cert.getIssuerX500Principal().getName()) + ")");
         }
         Instant now = clock.instant();
         if (now.isBefore(cert.getNotBefore().toInstant())) {
@@ -118,7 +119,7 @@ public final class ClusterTrust {
             return Evaluation.refused("no DNS name in its subject alternative names");
         }
         if (expectedName != null && !names.contains(expectedName)) {
-            return Evaluation.refused("names " + names + ", not " + expectedName);
+            return Evaluation.refused("names " + printable(names.toString()) + ", not " + printable(expectedName));
         }
         Instant from = later(cert.getNotBefore().toInstant(), issuer.getNotBefore().toInstant());
         Instant until = earlier(cert.getNotAfter().toInstant(), issuer.getNotAfter().toInstant());
@@ -146,6 +147,22 @@ public final class ClusterTrust {
         public boolean trustedAt(Instant now) {
             return reason == null && !now.isBefore(trustedFrom) && !now.isAfter(trustedUntil);
         }
+    }
+
+    /**
+     * Text from a peer's certificate made safe for a log line: control and non-ASCII characters
+     * become '?', and it is cut to 200 characters.
+     */
+    static String printable(String s) {
+        StringBuilder b = new StringBuilder(Math.min(s.length(), 201));
+        for (int i = 0; i < s.length() && i < 200; i++) {
+            char c = s.charAt(i);
+            b.append(c >= 0x20 && c < 0x7f ? c : '?');
+        }
+        if (s.length() > 200) {
+            b.append("...");
+        }
+        return b.toString();
     }
 
     private static Instant later(Instant a, Instant b) {

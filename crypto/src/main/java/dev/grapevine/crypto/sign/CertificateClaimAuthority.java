@@ -206,9 +206,9 @@ public final class CertificateClaimAuthority implements ClaimAuthority {
 
     private static Digest signatureDigest(Trusted t, String signer, byte[] signature, byte[] signedBytes) {
         MessageDigest md = sha256();
-        md.update(t.key.getEncoded());
+        md.update(t.rawKey);
         byte[] name = signer.getBytes(StandardCharsets.UTF_8);
-        md.update((byte) name.length);
+        md.update(ByteBuffer.allocate(4).putInt(name.length).array());
         md.update(name);
         md.update(signature);
         md.update(signedBytes);
@@ -260,7 +260,10 @@ public final class CertificateClaimAuthority implements ClaimAuthority {
     }
 
     /** A trusted certificate's binding: node name, key and period of trust. */
-    private record Trusted(String name, Ed25519PublicKeyParameters key, Instant from, Instant until) {
+    private record Trusted(String name, Ed25519PublicKeyParameters key, byte[] rawKey, Instant from, Instant until) {
+        Trusted(String name, Ed25519PublicKeyParameters key, Instant from, Instant until) {
+            this(name, key, key.getEncoded(), from, until);
+        }
     }
 
     /** A SHA-256 digest as a cache key. */

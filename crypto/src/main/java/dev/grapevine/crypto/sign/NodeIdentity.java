@@ -2,7 +2,6 @@ package dev.grapevine.crypto.sign;
 
 import dev.grapevine.crypto.pki.Certificates;
 import dev.grapevine.crypto.pki.IssuedCertificate;
-import dev.grapevine.crypto.pki.KeyAlgorithm;
 import dev.grapevine.crypto.pki.PkiException;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -93,8 +92,7 @@ public final class NodeIdentity {
         } finally {
             Arrays.fill(encoded, (byte) 0);
         }
-        throw new PkiException(source + ": signing needs an " + KeyAlgorithm.ED25519 + " key, not "
-                + key.getAlgorithm());
+        throw new PkiException(source + ": signing needs an Ed25519 key, not " + key.getAlgorithm());
     }
 
     /** The node name the certificate binds the key to. */

@@ -24,8 +24,7 @@ final class NodeKeyManager extends BCX509ExtendedKeyManager {
 
     NodeKeyManager(X509Certificate cert, PrivateKey key) {
         this.chain = new X509Certificate[] {cert};
-        this.key = key instanceof java.security.interfaces.EdECPrivateKey ed && !"Ed25519".equals(key.getAlgorithm())
-                ? new Ed25519TlsKey(ed) : key;
+        this.key = key instanceof java.security.interfaces.EdECPrivateKey ed ? new Ed25519TlsKey(ed) : key;
         this.want = Certificates.algorithm(cert.getPublicKey()).orElseThrow() == KeyAlgorithm.ED25519
                 ? "Ed25519" : "EC/secp256r1";
     }

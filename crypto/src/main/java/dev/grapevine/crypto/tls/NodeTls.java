@@ -19,9 +19,11 @@ import java.security.SecureRandom;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 import java.util.logging.Level;
 import javax.net.ssl.KeyManager;
@@ -32,7 +34,6 @@ import javax.net.ssl.SSLSession;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509ExtendedTrustManager;
 import org.bouncycastle.jsse.provider.BouncyCastleJsseProvider;
-import org.bouncycastle.tls.crypto.impl.jcajce.JcaTlsCryptoProvider;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -67,9 +68,9 @@ public final class NodeTls {
     /** The only protocol enabled. */
     public static final String PROTOCOL = "TLSv1.3";
     private static final String[] PROTOCOLS = {PROTOCOL};
-    /** Cipher suites, AES-GCM first (hardware accelerated through the JDK). */
-    private static final String[] SUITES = {"TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384",
-        "TLS_CHACHA20_POLY1305_SHA256"};
+    /** Cipher suites in preference order, AES-GCM first (hardware accelerated through the JDK). */
+    private static final List<String> PREFERRED_SUITES = List.of("TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384",
+            "TLS_CHACHA20_POLY1305_SHA256");
     private static final long CHECK_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final String ANY_PEER = "\0any";
 
@@ -80,6 +81,10 @@ public final class NodeTls {
     private final TrustManager[] trustManagers;
     /** Expected server names by client engine (weak keys: an entry lives as long as its engine). */
     private final Cache<SSLEngine, String> expected = Caffeine.newBuilder().weakKeys().executor(Runnable::run).build();
+    private final LongAdder refusedClients = new LongAdder();
+    private final LongAdder refusedServers = new LongAdder();
+    private final LongAdder reloads = new LongAdder();
+    private final LongAdder failedReloads = new LongAdder();
     private volatile Current current;
     private volatile long nextCheck;
     /** Guarded by this. */
@@ -187,6 +192,26 @@ public final class NodeTls {
         return current.certificate;
     }
 
+    /**
+     * Counters since creation: peers whose certificate this node refused, and certificate reloads.
+     * (A client that sends no certificate at all is refused by the TLS layer before any check and
+     * is not counted here; the handshake fails with certificate_required.)
+     */
+    public Stats stats() {
+        return new Stats(refusedClients.sum(), refusedServers.sum(), reloads.sum(), failedReloads.sum());
+    }
+
+    /**
+     * Counters of a {@link NodeTls}.
+     *
+     * @param refusedClients clients refused as a server (certificate untrusted, expired, ...)
+     * @param refusedServers servers refused as a client (untrusted, or not the expected node)
+     * @param reloads        certificate and key pairs reloaded from disk
+     * @param failedReloads  changed files that could not be used (the previous pair stayed)
+     */
+    public record Stats(long refusedClients, long refusedServers, long reloads, long failedReloads) {
+    }
+
     /** The cluster trust peers are checked against. */
     public ClusterTrust trust() {
         return trust;
@@ -194,7 +219,7 @@ public final class NodeTls {
 
     private static void configure(SSLEngine e) {
         e.setEnabledProtocols(PROTOCOLS);
-        e.setEnabledCipherSuites(SUITES);
+        e.setEnabledCipherSuites(Bcjsse.SUITES);
     }
 
     private void maybeReload() {
@@ -227,9 +252,11 @@ public final class NodeTls {
                     throw new PkiException(certPem + ": the new certificate is not trusted: " + reason);
                 }
                 current = build(pair, name);
+                reloads.increment();
                 LOG.info("TLS certificate of {} reloaded from {} (serial {}, valid until {})", name, certPem,
                         pair.certificate().getSerialNumber().toString(16), pair.certificate().getNotAfter().toInstant());
             } catch (PkiException e) {
+                failedReloads.increment();
                 LOG.warn("TLS certificate not reloaded, keeping the previous one: {}", e.getMessage());
             }
         }
@@ -276,7 +303,7 @@ public final class NodeTls {
         @Override
         public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
                 throws CertificateException {
-            require(chain, null, "client");
+            require(chain, null, "client", refusedClients);
         }
 
         @Override
@@ -284,14 +311,17 @@ public final class NodeTls {
                 throws CertificateException {
             String name = engine == null ? null : expected.getIfPresent(engine);
             if (name == null) {
+                refusedServers.increment();
                 throw new CertificateException("no expected peer for this engine (not created by NodeTls)");
             }
-            require(chain, ANY_PEER.equals(name) ? null : name, "server");
+            require(chain, ANY_PEER.equals(name) ? null : name, "server", refusedServers);
         }
 
-        private void require(X509Certificate[] chain, String name, String role) throws CertificateException {
+        private void require(X509Certificate[] chain, String name, String role, LongAdder refused)
+                throws CertificateException {
             String reason = chain == null || chain.length == 0 ? "no certificate" : trust.check(chain[0], name);
             if (reason != null) {
+                refused.increment();
                 throw new CertificateException(role + " certificate refused: " + reason);
             }
         }
@@ -329,12 +359,34 @@ public final class NodeTls {
         /** Held so that the level set on it is not lost to garbage collection. */
         private static final java.util.logging.Logger JSSE_LOG = java.util.logging.Logger.getLogger("org.bouncycastle.jsse");
         private static final java.util.logging.Logger TLS_LOG = java.util.logging.Logger.getLogger("org.bouncycastle.tls");
+        /** Warns once per JVM about JDK disabledAlgorithms entries it does not parse; nothing to act on. */
+        private static final java.util.logging.Logger CONSTRAINTS_LOG = java.util.logging.Logger.getLogger(
+                "org.bouncycastle.jsse.provider.DisabledAlgorithmConstraints");
         static final BouncyCastleJsseProvider PROVIDER;
+        /** The preferred suites the provider's crypto offers (ChaCha20 only where the JDK's is usable). */
+        static final String[] SUITES;
 
         static {
             JSSE_LOG.setLevel(Level.WARNING);
             TLS_LOG.setLevel(Level.WARNING);
-            PROVIDER = new BouncyCastleJsseProvider(false, new JcaTlsCryptoProvider());
+            CONSTRAINTS_LOG.setLevel(Level.SEVERE);
+            PROVIDER = new BouncyCastleJsseProvider(false, new GrapevineTlsCrypto.Provider());
+            SUITES = supported(PREFERRED_SUITES);
+        }
+
+        private static String[] supported(List<String> preferred) {
+            try {
+                SSLContext ctx = SSLContext.getInstance("TLS", PROVIDER);
+                ctx.init(null, null, new SecureRandom());
+                List<String> offered = List.of(ctx.getSupportedSSLParameters().getCipherSuites());
+                String[] out = preferred.stream().filter(offered::contains).toArray(String[]::new);
+                if (out.length == 0) {
+                    throw new IllegalStateException("BCJSSE offers none of the TLS 1.3 suites " + preferred);
+                }
+                return out;
+            } catch (GeneralSecurityException e) {
+                throw new IllegalStateException("BCJSSE cannot build a TLS context", e);
+            }
         }
 
         private Bcjsse() {
