@@ -84,7 +84,7 @@ class AgentSecurityTest {
         assertEquals(TlsMode.OFF, s.tlsMode());
         assertEquals("n1", s.identity().nodeName());
         String m = refusal("n1", flags("off", caPem, issue("n1-ec", "n1", KeyAlgorithm.ECDSA_P256), "on", null));
-        assertTrue(m.contains("--tls-cert") && m.contains("ED25519") && m.contains("--identity-cert"), m);
+        assertTrue(m.contains("--tls-cert") && m.toLowerCase(java.util.Locale.ROOT).contains("ed25519") && m.contains("--identity-cert"), m);
     }
 
     @Test
