@@ -25,7 +25,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code grapevine agent}: one node in Serf mode (tags, events, queries, intents), logging
@@ -71,11 +73,57 @@ final class AgentCommand implements Callable<Integer> {
                     + "back to it. The file must exist. Not with --encrypt.")
     Path keyringFile;
 
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--tls", defaultValue = "off", paramLabel = "off|required",
+            description = "Mutual TLS on every stream (push/pull, stream ping). required: no plaintext at all; a "
+                    + "node joins only with a certificate from --tls-ca naming it. Needs --tls-ca, --tls-cert, "
+                    + "--tls-key. Every member must use it; Serf agents cannot join (default: ${DEFAULT-VALUE}).")
+    String tls;
+
+    @Option(names = "--tls-ca", paramLabel = "FILE",
+            description = "The cluster CA certificate(s), PEM (for --tls required and --signing on).")
+    Path tlsCa;
+
+    @Option(names = "--tls-cert", paramLabel = "FILE",
+            description = "This node's certificate, PEM X.509 from the cluster CA; its SAN DNS entry must be --name.")
+    Path tlsCert;
+
+    @Option(names = "--tls-key", paramLabel = "FILE",
+            description = "The private key of --tls-cert, PEM PKCS#8 (as openssl writes it): Ed25519 or ECDSA P-256.")
+    Path tlsKey;
+
+    @Option(names = "--signing", defaultValue = "off", paramLabel = "off|on",
+            description = "Sign every membership claim and user event with the node's Ed25519 identity, and accept "
+                    + "only claims signed by the node they are about. Uses --tls-cert/--tls-key (then Ed25519) "
+                    + "unless --identity-cert/--identity-key are given; needs --tls-ca. Every member must use it "
+                    + "(default: ${DEFAULT-VALUE}).")
+    String signing;
+
+    @Option(names = "--identity-cert", paramLabel = "FILE",
+            description = "Signing: a separate Ed25519 certificate from the cluster CA naming this node, PEM "
+                    + "(with --identity-key).")
+    Path identityCert;
+
+    @Option(names = "--identity-key", paramLabel = "FILE",
+            description = "Signing: the Ed25519 private key of --identity-cert, PEM PKCS#8.")
+    Path identityKey;
+
+    @Spec
+    CommandSpec spec;
+
+    /** The TLS and signing flags, as given. */
+    AgentSecurity.Flags securityFlags() {
+        return new AgentSecurity.Flags(tls, tlsCa, tlsCert, tlsKey, signing, identityCert, identityKey);
+    }
 
     @Override
     public Integer call() throws Exception {
+        AgentSecurity security;
+        try {
+            security = AgentSecurity.load(name, securityFlags());
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
+        }
         MembershipConfig config = preset(preset);
         Keyring keyring;
         try {
@@ -101,15 +149,17 @@ final class AgentCommand implements Callable<Integer> {
         if (keyring != null) {
             builder.keyring(keyring);
         }
+        security.apply(builder);
         GrapevineNode node = builder.start();
         api[0] = new NodeAgentApi(node);
         HttpApi httpApi = null;
         CountDownLatch stopped = new CountDownLatch(1);
         try {
             LOG.info("node {} running on {} (advertising {}), preset {}, {}", name, node.boundAddress(),
-                    node.advertiseAddress(), preset, keyring == null ? "gossip not encrypted"
+                    node.advertiseAddress(), preset, (keyring == null ? "gossip not encrypted"
                             : "gossip encrypted (" + keyring.size() + (keyring.size() == 1 ? " key" : " keys")
-                            + (keyringFile == null ? "" : ", keyring file " + keyringFile) + ")");
+                            + (keyringFile == null ? "" : ", keyring file " + keyringFile) + ")")
+                            + ", " + security.describe());
             if (http != null) {
                 httpApi = new HttpApi(httpAddress(http), api[0]);
                 LOG.info("HTTP API on http://{}", hostPort(httpApi.address()));

@@ -10,6 +10,8 @@ import picocli.CommandLine.Command;
  * grapevine agent --name NAME --bind HOST:PORT [--advertise HOST:PORT] [--join HOST:PORT,...]
  *                 [--tag k=v ...] [--preset lan|wan|local] [--http [HOST:]PORT]
  *                 [--encrypt BASE64 | --keyring-file FILE]
+ *                 [--tls off|required] [--tls-ca F --tls-cert F --tls-key F]
+ *                 [--signing off|on] [--identity-cert F --identity-key F]
  * grapevine demo [--nodes 5]
  * </pre>
  */

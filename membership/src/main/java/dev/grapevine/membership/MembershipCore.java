@@ -97,6 +97,8 @@ public final class MembershipCore {
     private final Interner interner;
     /** Signing mode when set: our claims are signed, others' must be. */
     private final ClaimAuthority authority;
+    /** Asked before an alive adds a member or moves one to another address. */
+    private final Admission admission;
     /** Signing mode: envelopes of user messages, by payload, so relays forward the originator's signature. */
     private final Map<PayloadKey, byte[]> signedUsers;
     private final ProtocolVersions localVersions;
@@ -145,6 +147,7 @@ public final class MembershipCore {
         this.random = b.random;
         this.interner = b.interner;
         this.authority = b.authority;
+        this.admission = b.admission;
         this.signedUsers = b.authority == null ? null : new LinkedHashMap<>(64, 0.75f, true) {
             @Override
             protected boolean removeEldestEntry(Map.Entry<PayloadKey, byte[]> eldest) {
@@ -186,7 +189,7 @@ public final class MembershipCore {
         }
         started = true;
         aliveNode(new Alive(nextIncarnation(), localName, advertise.rawIp(), advertise.port(), localMeta, localVsn),
-                true, null, null);
+                true, null, null, null, null);
         schedule(Timer.Kind.PROBE_TICK, 0, null, stagger(probeIntervalNanos));
         long gossip = config.gossipInterval().toNanos();
         if (gossip > 0 && config.gossipNodes() > 0) {
@@ -222,6 +225,24 @@ public final class MembershipCore {
             pushPullWith(Objects.requireNonNull(seed, "seed"), "", true, id, 0);
         }
         return id;
+    }
+
+    /**
+     * Starts a push/pull (anti-entropy state exchange, not a join) with one node now, outside the
+     * periodic schedule; its outcome is merged like any other. A host's {@link Admission} check
+     * uses it to verify a node it has heard of but not authenticated: the stream request names the
+     * node, so a host that authenticates peers (TLS) reaches only that node, and the reply carries
+     * the node's own record. Counted in {@link CoreMetrics#pushPullsStarted()}.
+     *
+     * @param target where the node is
+     * @param name   the node expected there ({@link StreamRequest#targetName()})
+     */
+    public void pushPull(NodeAddress target, String name) {
+        requireRunning();
+        if (leaving) {
+            return;
+        }
+        pushPullWith(Objects.requireNonNull(target, "target"), Objects.requireNonNull(name, "name"), false, 0, 0);
     }
 
     /**
@@ -261,7 +282,7 @@ public final class MembershipCore {
         }
         localMeta = m;
         aliveNode(new Alive(nextIncarnation(), localName, advertise.rawIp(), advertise.port(), m, localVsn), true,
-                null, null);
+                null, null, null, null);
     }
 
     /**
@@ -537,9 +558,27 @@ public final class MembershipCore {
     /**
      * A peer opened a stream and sent one message (decrypted by the host). Returns the bytes to
      * write back (a push/pull reply, an ack, or an error message), or {@code null} when nothing is
-     * to be written; either way the host then closes the stream.
+     * to be written; either way the host then closes the stream. The same as
+     * {@link #handleStream(NodeAddress, String, byte[], int, int)} with no authenticated peer.
      */
     public byte[] handleStream(NodeAddress from, byte[] buf, int off, int len) {
+        return handleStream(from, null, buf, off, len);
+    }
+
+    /**
+     * A peer opened a stream and sent one message, on a stream whose peer the host may have
+     * authenticated (for example by its TLS client certificate). When {@code peer} is given, a
+     * push/pull must carry the state of node {@code peer} itself, the sender's own record (memberlist
+     * push/pulls do not name their sender otherwise); one that does not is refused whole, counted as
+     * {@link Rejection#PEER_MISMATCH} and answered with an error, so that a node cannot speak for
+     * itself under another node's certificate. That record reaches the {@link Admission} check as
+     * {@link Admission.Evidence#STREAM_PEER}.
+     *
+     * @param from the stream's source address
+     * @param peer the node name the host authenticated for this stream, or {@code null}
+     * @return the bytes to write back, or {@code null}
+     */
+    public byte[] handleStream(NodeAddress from, String peer, byte[] buf, int off, int len) {
         if (shutdown) {
             reject(from, Rejection.SHUT_DOWN, "stream after shutdown");
             return null;
@@ -559,10 +598,16 @@ public final class MembershipCore {
             reject(from, Rejection.UNSUPPORTED_TYPE, "signed push/pull while signing is off");
             return streamOut(WireEncoder.encode(new Err("signing is off on this node")));
         }
+        if (peer != null && (m instanceof PushPull || m instanceof SignedPushPull) && !speaksFor(m, peer)) {
+            reject(from, Rejection.PEER_MISMATCH, "push/pull without the state of " + peer
+                    + ", the node the stream is authenticated as");
+            return streamOut(WireEncoder.encode(new Err("push/pull does not carry the state of " + peer
+                    + ", the node named by the stream's certificate")));
+        }
         if (m instanceof PushPull pp) {
             counters.pushPullsServed++;
             byte[] reply = streamOut(encodeLocalState(pp.join()));
-            mergeRemoteState(pp, from);
+            mergeRemoteState(pp, from, peer);
             return reply;
         }
         if (m instanceof SignedPushPull spp) {
@@ -588,10 +633,32 @@ public final class MembershipCore {
         return null;
     }
 
-    /** The reply to a stream this core opened arrived (decrypted by the host). */
+    /**
+     * The reply to a stream this core opened arrived (decrypted by the host). The same as
+     * {@link #handleStreamReply(long, String, byte[], int, int)} with no authenticated peer.
+     */
     public void handleStreamReply(long streamId, byte[] buf, int off, int len) {
+        handleStreamReply(streamId, null, buf, off, len);
+    }
+
+    /**
+     * The reply to a stream this core opened arrived, from a peer the host may have authenticated.
+     * When {@code peer} is given it must be the node the request named (when it named one), and a
+     * push/pull reply must carry the peer's own state, as for
+     * {@link #handleStream(NodeAddress, String, byte[], int, int)}; otherwise the exchange fails,
+     * counted as {@link Rejection#PEER_MISMATCH}.
+     *
+     * @param peer the node name the host authenticated for this stream, or {@code null}
+     */
+    public void handleStreamReply(long streamId, String peer, byte[] buf, int off, int len) {
         PendingStream ps = streams.remove(streamId);
         if (ps == null || shutdown) {
+            return;
+        }
+        if (peer != null && !ps.targetName.isEmpty() && !ps.targetName.equals(peer)) {
+            reject(ps.target, Rejection.PEER_MISMATCH, "reply from " + peer + " to a stream opened to "
+                    + ps.targetName);
+            streamFailed(ps, "answered by " + peer + ", not " + ps.targetName);
             return;
         }
         DecodeResult<Message> r = Streams.read(buf, off, len);
@@ -602,13 +669,20 @@ public final class MembershipCore {
             return;
         }
         Message m = r.value();
+        if (peer != null && ps.kind == StreamRequest.Kind.PUSH_PULL
+                && (m instanceof PushPull || m instanceof SignedPushPull) && !speaksFor(m, peer)) {
+            reject(ps.target, Rejection.PEER_MISMATCH, "push/pull reply without the state of " + peer
+                    + ", the node the stream is authenticated as");
+            streamFailed(ps, "the reply does not carry the state of " + peer + ", the node its certificate names");
+            return;
+        }
         switch (ps.kind) {
             case PUSH_PULL -> {
                 if (m instanceof SignedPushPull spp && authority != null) {
                     mergeSigned(spp, ps.target);
                     streamSucceeded(ps);
                 } else if (m instanceof PushPull pp && authority == null) {
-                    String failure = mergeRemoteState(pp, ps.target);
+                    String failure = mergeRemoteState(pp, ps.target, peer);
                     if (failure == null) {
                         streamSucceeded(ps);
                     } else {
@@ -709,7 +783,7 @@ public final class MembershipCore {
                     probe.nacks++;
                 }
             } else if (m instanceof Alive a) {
-                onAlive(a, from, null);
+                onAlive(a, from, null, Admission.Evidence.HEARSAY);
             } else if (m instanceof Suspect s) {
                 suspectNode(s, null);
             } else if (m instanceof Dead d) {
@@ -836,7 +910,7 @@ public final class MembershipCore {
             return;
         }
         if (in instanceof Alive a) {
-            onAlive(a, from, s.envelope());
+            onAlive(a, from, s.envelope(), Admission.Evidence.SIGNED);
         } else if (in instanceof Suspect x) {
             suspectNode(x, s.envelope());
         } else if (in instanceof Dead d) {
@@ -872,7 +946,7 @@ public final class MembershipCore {
         return false;
     }
 
-    private void onAlive(Alive a, NodeAddress from, byte[] proof) {
+    private void onAlive(Alive a, NodeAddress from, byte[] proof, Admission.Evidence evidence) {
         byte[] ip = a.addr();
         if (ip == null || (ip.length != 4 && ip.length != 16)) {
             reject(from, Rejection.BAD_ADDRESS, "alive for " + a.node() + " with a " + (ip == null ? 0 : ip.length)
@@ -897,7 +971,42 @@ public final class MembershipCore {
         if (config.protocolVersion() < 2 || a.port() == 0) {
             fixed = new Alive(a.incarnation(), a.node(), a.addr(), advertise.port(), a.meta(), a.vsn());
         }
-        aliveNode(fixed, false, null, proof);
+        aliveNode(fixed, false, null, proof, from, evidence);
+    }
+
+    /** Asks the {@link Admission} check about a received alive; a refusal is counted as vetoed. */
+    private boolean admitted(Alive a, NodeAddress from, Admission.Evidence evidence, String what) {
+        if (admission == Admission.ALL) {
+            return true;
+        }
+        NodeAddress at = NodeAddress.ofTrusted(a.addr(), a.port());
+        if (admission.admit(a.node(), at, evidence == null ? Admission.Evidence.HEARSAY : evidence)) {
+            return true;
+        }
+        reject(from, Rejection.VETOED, "admission refused " + what + ": " + a.node() + " at " + at);
+        return false;
+    }
+
+    /**
+     * Whether a push/pull carries the state of node {@code peer} itself: a record of it (any
+     * state), or in signing mode its own signed alive or leave.
+     */
+    private static boolean speaksFor(Message m, String peer) {
+        if (m instanceof PushPull pp) {
+            for (PushNodeState n : pp.nodes()) {
+                if (n.name().equals(peer)) {
+                    return true;
+                }
+            }
+        } else if (m instanceof SignedPushPull spp) {
+            for (Signed proof : spp.proofs()) {
+                if (proof.signer().equals(peer) && (proof.inner() instanceof Alive a && a.node().equals(peer)
+                        || proof.inner() instanceof Dead d && d.node().equals(peer) && d.from().equals(peer))) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     private static NodeAddress replyAddress(byte[] ip, int port, NodeAddress from) {
@@ -912,10 +1021,13 @@ public final class MembershipCore {
     // =============================================================================================
 
     /**
-     * @param proof in signing mode, the signed envelope of a received alive (forwarded unchanged);
-     *              null for an alive this node originates (signed here) or outside signing mode
+     * @param proof    in signing mode, the signed envelope of a received alive (forwarded unchanged);
+     *                 null for an alive this node originates (signed here) or outside signing mode
+     * @param from     where a received alive came from (for rejections); null for the local node's
+     * @param evidence what backs a received alive, for the {@link Admission} check; null for the local node's
      */
-    private void aliveNode(Alive a, boolean bootstrap, BroadcastQueue.FinishListener notify, byte[] proof) {
+    private void aliveNode(Alive a, boolean bootstrap, BroadcastQueue.FinishListener notify, byte[] proof,
+                           NodeAddress from, Admission.Evidence evidence) {
         boolean isLocal = a.node().equals(localName);
         if (leaving && isLocal) {
             return;
@@ -926,6 +1038,9 @@ public final class MembershipCore {
         NodeAddress addr = null;
         if (slot < 0) {
             if (a.incarnation() == 0 && !isLocal) {
+                return;
+            }
+            if (!isLocal && !admitted(a, from, evidence, "a new member")) {
                 return;
             }
             addr = interner.address(NodeAddress.ofTrusted(a.addr(), a.port()));
@@ -941,8 +1056,14 @@ public final class MembershipCore {
                 byte st = table.state(slot);
                 if (proof != null && Integer.compareUnsigned(a.incarnation(), table.incarnation(slot)) > 0) {
                     // Signing mode: the node itself, proven by its key, moved; not a conflict.
+                    if (!admitted(a, from, evidence, "a move from " + known)) {
+                        return;
+                    }
                     updatesNode = true;
                 } else if (st == MemberTable.LEFT || (st == MemberTable.DEAD && canReclaim)) {
+                    if (!admitted(a, from, evidence, "a move from " + known)) {
+                        return;
+                    }
                     updatesNode = true;
                 } else {
                     counters.conflicts++;
@@ -1451,7 +1572,7 @@ public final class MembershipCore {
      *
      * @return null on success, else why the merge was refused
      */
-    private String mergeRemoteState(PushPull pp, NodeAddress from) {
+    private String mergeRemoteState(PushPull pp, NodeAddress from, String peer) {
         for (PushNodeState n : pp.nodes()) {
             if (n.vsn() == null || n.vsn().length != 6) {
                 reject(from, Rejection.BAD_VERSION, "push/pull record for " + n.name() + " has a "
@@ -1471,7 +1592,7 @@ public final class MembershipCore {
             }
             switch (st) {
                 case ALIVE -> onAlive(new Alive(n.incarnation(), n.name(), n.addr(), n.port(), n.meta(), n.vsn()), from,
-                        null);
+                        null, n.name().equals(peer) ? Admission.Evidence.STREAM_PEER : Admission.Evidence.HEARSAY);
                 case LEFT -> deadNode(new Dead(n.incarnation(), n.name(), n.name()), null);
                 case DEAD, SUSPECT -> suspectNode(new Suspect(n.incarnation(), n.name(), localName), null);
             }
@@ -1889,6 +2010,7 @@ public final class MembershipCore {
         private RandomGenerator random;
         private Interner interner = Interner.NONE;
         private ClaimAuthority authority;
+        private Admission admission = Admission.ALL;
         private int packetOverhead;
         private int expectedMembers = 16;
 
@@ -1956,6 +2078,15 @@ public final class MembershipCore {
          */
         public Builder authority(ClaimAuthority v) {
             authority = Objects.requireNonNull(v, "authority");
+            return this;
+        }
+
+        /**
+         * The check a node must pass to enter the member list or move to another address (see
+         * {@link Admission}). Default {@link Admission#ALL}: everyone, as memberlist.
+         */
+        public Builder admission(Admission v) {
+            admission = Objects.requireNonNull(v, "admission");
             return this;
         }
 

@@ -53,8 +53,17 @@ public enum Rejection {
     META_TOO_LARGE,
     /** A stream message or reply of a type that makes no sense at that point. */
     UNEXPECTED_MESSAGE,
-    /** An application hook (the {@link Delegate}) refused the message. */
+    /**
+     * An application or host hook refused the message: the {@link Delegate}, or the
+     * {@link Admission} check refusing a node (a new member, or a member moving to another address).
+     */
     VETOED,
+    /**
+     * A push/pull on a stream the host authenticated as node N that does not carry N's own state
+     * (the peer presented a certificate for another node than the one it speaks for), or a reply
+     * from another node than the one the stream was opened to.
+     */
+    PEER_MISMATCH,
 
     // ---- signing mode ---------------------------------------------------------------------------
     /** A membership claim or user message without a signature, in a cluster in signing mode. */

@@ -2,6 +2,11 @@ package dev.grapevine.transport;
 
 import dev.grapevine.crypto.GossipEnvelope;
 import dev.grapevine.crypto.Keyring;
+import dev.grapevine.crypto.pki.ClusterTrust;
+import dev.grapevine.crypto.sign.CertificateClaimAuthority;
+import dev.grapevine.crypto.sign.NodeIdentity;
+import dev.grapevine.crypto.tls.NodeTls;
+import dev.grapevine.membership.ClaimAuthority;
 import dev.grapevine.membership.Delegate;
 import dev.grapevine.membership.Member;
 import dev.grapevine.membership.MemberState;
@@ -78,7 +83,13 @@ import org.slf4j.LoggerFactory;
  * the node joins Serf agents started with {@code -encrypt} or {@code -keyring-file}. Keys rotate
  * while the node runs: through the keyring itself, or cluster-wide with Serf's key queries
  * ({@link #installKey}, {@link #useKey}, {@link #removeKey}, or {@code serf keys} against any agent).
- * Refused input is counted in {@link NodeMetrics#envelopeRejections()}.
+ * Refused input is counted in {@link NodeMetrics#envelopeRejections()}. With {@link Builder#tls TLS},
+ * the keyring encrypts packets only: streams are protected by TLS alone.
+ * <p><b>Security.</b> {@link Builder#tls} puts mutual TLS on every stream connection, with no
+ * plaintext fallback, and admits a node to the member list only once a TLS handshake has shown a
+ * certificate from the cluster CA naming it; {@link Builder#signing} turns on signing mode, in
+ * which every membership claim and user message is signed by the node that makes it. Both need
+ * every member of the cluster to use them (Serf and memberlist peers cannot join such a cluster).
  *
  * <p><b>Lifecycle.</b> {@link Builder#start()} binds the sockets and starts the protocol; the node
  * runs alone until it {@linkplain #join joins} others. {@link #leave} tells the cluster it is
@@ -90,6 +101,8 @@ public final class GrapevineNode implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(GrapevineNode.class);
     /** The largest UDP payload of an IPv4 datagram. */
     private static final int MAX_UDP_PAYLOAD = 65_507;
+    /** Signing mode: verified certificates and signatures cached by the claim authority. */
+    static final int SIGNING_CACHE_SIZE = 4096;
 
     private final NodeRuntime runtime;
     private final String name;
@@ -693,6 +706,12 @@ public final class GrapevineNode implements AutoCloseable {
         private final List<SerfListener> serfListeners = new ArrayList<>();
         private int maxStreamBytes = Streams.MAX_STREAM_BYTES;
         private int maxConcurrentPushPulls = 128;
+        private TlsMode tlsMode = TlsMode.OFF;
+        private NodeTls nodeTls;
+        private NodeIdentity identity;
+        private ClusterTrust trust;
+        // Package-private seams: tests start impostors (a certificate for another node than the name).
+        boolean skipIdentityNameCheck;
         // Package-private seams: the I/O flavour, the security layer's envelopes, interface listing.
         IoTransport io;
         PacketEnvelope packetEnvelope = PacketEnvelope.IDENTITY;
@@ -965,12 +984,61 @@ public final class GrapevineNode implements AutoCloseable {
         }
 
         /**
+         * TLS for every stream connection (push/pulls, stream pings, reliable messages).
+         * {@link TlsMode#REQUIRED}: mutual TLS always, no plaintext fallback. An inbound connection
+         * that does not complete a handshake with a client certificate from the cluster CA is closed;
+         * an outbound stream to a known node fails unless the server's certificate names that node
+         * (a join seed may be any node with a cluster certificate). A push/pull must carry the state
+         * of the node its certificate names, or it is refused. A node enters the member list (or moves
+         * to another address) only once this node has authenticated a certificate naming it: its own
+         * record in a push/pull on a TLS stream with its certificate, an outbound handshake to its
+         * address, or (signing mode) an alive it signed; a node heard of only by gossip is verified
+         * first by a push/pull to its address that expects its certificate. The certificate and key
+         * files are reloaded when they change on disk, for the next handshake. Default
+         * {@link TlsMode#OFF}: plain TCP, as memberlist.
+         *
+         * @param mode {@link TlsMode#OFF} or {@link TlsMode#REQUIRED}
+         * @param tls  the CA, this node's certificate (whose SAN DNS entry must be the node's
+         *             {@link #name}) and key; required for {@code REQUIRED}, ignored for {@code OFF}
+         *             (may be null then)
+         * @return this builder
+         */
+        public Builder tls(TlsMode mode, NodeTls tls) {
+            Objects.requireNonNull(mode, "mode");
+            if (mode == TlsMode.REQUIRED) {
+                Objects.requireNonNull(tls, "tls material is required for TlsMode.REQUIRED");
+            }
+            this.tlsMode = mode;
+            this.nodeTls = mode == TlsMode.OFF ? null : tls;
+            return this;
+        }
+
+        /**
+         * Turns on signing mode: this node signs every claim it makes (alive, suspect, dead, leave)
+         * and every user message with its Ed25519 identity key, attaching its certificate to its
+         * own alive claims, and accepts only claims signed by the node entitled to make them, with a
+         * certificate from the cluster CA naming it. Every member must be in signing mode. Reliable
+         * (stream) user messages are not available in signing mode. Default: off.
+         *
+         * @param identity this node's Ed25519 key and certificate; the certificate must name this
+         *                 node ({@link #name})
+         * @param trust    the cluster CA
+         * @return this builder
+         */
+        public Builder signing(NodeIdentity identity, ClusterTrust trust) {
+            this.identity = Objects.requireNonNull(identity, "identity");
+            this.trust = Objects.requireNonNull(trust, "trust");
+            return this;
+        }
+
+        /**
          * Binds the sockets (UDP and TCP on one port), starts the event loop and the protocol, and
          * returns the running node, alone until it {@linkplain GrapevineNode#join joins} others.
          * Resolves names and binds on the calling thread.
          *
          * @return the running node
-         * @throws IllegalStateException    when no name was set, or no address to advertise can be found
+         * @throws IllegalStateException    when no name was set, or no address to advertise can be found, or the
+         *                                  TLS or signing certificate does not name this node
          * @throws IllegalArgumentException when a setting is invalid (e.g. metadata too long)
          * @throws UncheckedIOException     naming the address when a name does not resolve or binding fails
          */
@@ -981,6 +1049,24 @@ public final class GrapevineNode implements AutoCloseable {
             if (meta.length > config.metaMaxSize()) {
                 throw new IllegalArgumentException("metadata is " + meta.length + " bytes, limit is "
                         + config.metaMaxSize());
+            }
+            StreamTls streamTls = null;
+            if (tlsMode == TlsMode.REQUIRED) {
+                streamTls = StreamTls.of(nodeTls);
+                String certName = streamTls.localName();
+                if (!name.equals(certName) && !skipIdentityNameCheck) {
+                    throw new IllegalStateException("node name '" + name + "' is not the name in its TLS certificate ('"
+                            + certName + "'): the certificate's SAN DNS entry must be the node name");
+                }
+            }
+            ClaimAuthority authority = null;
+            if (identity != null) {
+                String idName = identity.nodeName();
+                if (!name.equals(idName) && !skipIdentityNameCheck) {
+                    throw new IllegalStateException("node name '" + name + "' is not the name in its signing "
+                            + "certificate ('" + idName + "'): the certificate must name the node");
+                }
+                authority = new CertificateClaimAuthority(trust, identity, SIGNING_CACHE_SIZE);
             }
             SerfSetup serfSetup = null;
             MembershipConfig cfg = config;
@@ -1008,7 +1094,10 @@ public final class GrapevineNode implements AutoCloseable {
                 EnvelopeRefusals refusals = new EnvelopeRefusals(name);
                 int overhead = keyring != null ? envelope.packetOverhead() : envelope.streamLabelHeader().length;
                 packets = new EncryptedPacketEnvelope(envelope, refusals, overhead);
-                streams = new EncryptedStreamEnvelope(envelope, refusals);
+                // With TLS, streams are protected and authenticated by TLS (certificates, not the
+                // gossip key): no AES envelope inside, so a node whose gossip key is stale can still
+                // sync over TLS and recover.
+                streams = streamTls != null ? StreamEnvelope.IDENTITY : new EncryptedStreamEnvelope(envelope, refusals);
             }
             InetSocketAddress bindTo = resolve(bindAddress != null ? bindAddress
                     : InetSocketAddress.createUnresolved(bind.host(), bind.port()), "bind");
@@ -1017,12 +1106,14 @@ public final class GrapevineNode implements AutoCloseable {
                     owned != null ? owned : listenerExecutor, owned);
             NodeRuntime runtime = new NodeRuntime(name, io != null ? io : IoTransport.detect(), packets,
                     streams, dispatcher, maxStreamBytes, maxConcurrentPushPulls);
+            runtime.security(streamTls, authority);
             try {
                 InetSocketAddress bound = runtime.bind(bindTo);
                 NodeAddress adv = advertiseFor(bound);
                 runtime.start(cfg, adv, meta, delegate, serfSetup);
-                LOG.info("node {} started on {}, advertising {}{}{}", name, bound, adv,
-                        serfSetup != null ? " (Serf mode)" : "", keyring != null ? " (encrypted, " + keyring + ")" : "");
+                LOG.info("node {} started on {}, advertising {}{}{}{}{}", name, bound, adv,
+                        serfSetup != null ? " (Serf mode)" : "", keyring != null ? " (encrypted, " + keyring + ")" : "",
+                        streamTls != null ? ", TLS required" : "", authority != null ? ", signing on" : "");
                 return new GrapevineNode(runtime, name, bound, adv, cfg, packets.overhead(), serfSetup != null);
             } catch (RuntimeException | Error e) {
                 runtime.close();

@@ -6,6 +6,8 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
@@ -26,6 +28,14 @@ import java.util.concurrent.TimeUnit;
  * deadline, like memberlist's {@code SetDeadline}; a trickle of bytes does not extend it); then it
  * is closed and counted in {@link TransportCounters#streamTimeouts}.
  *
+ * <p><b>TLS.</b> With an {@link SslHandler} first in the pipeline (TLS mode), messages arrive only
+ * after a handshake in which the peer presented a client certificate from the cluster CA; the node
+ * name that certificate gives goes to the core with the message, which requires a push/pull to
+ * carry that node's own state. A connection whose handshake fails (a plaintext peer, an untrusted,
+ * expired or nameless certificate) is closed without a reply, counted in
+ * {@link TransportCounters#tlsHandshakeFailures} and logged rate-limited; the handshake is bounded
+ * by the stream timeout like the rest of the exchange.
+ *
  * <p><b>Threading.</b> One instance per connection, on the node's event loop (the core's thread).
  */
 final class InboundStreamHandler extends ChannelInboundHandlerAdapter {
@@ -35,24 +45,37 @@ final class InboundStreamHandler extends ChannelInboundHandlerAdapter {
     private final RateLimitedLog log;
     private final int maxConcurrent;
     private final long timeoutNanos;
+    private final StreamTls tls;
     private boolean holdsSlot;
     private boolean answered;
     private ScheduledFuture<?> deadline;
+    /** TLS: the node the client certificate names, once the handshake has completed. */
+    private String peerName;
+    private boolean handshakeFailed;
+    private boolean refused;
 
     InboundStreamHandler(MembershipCore core, StreamEnvelope envelope, TransportCounters counters, RateLimitedLog log,
                          int maxConcurrent, long timeoutNanos) {
+        this(core, envelope, counters, log, maxConcurrent, timeoutNanos, null);
+    }
+
+    /** @param tls where peer names come from in TLS mode (an SslHandler is then first); null without TLS */
+    InboundStreamHandler(MembershipCore core, StreamEnvelope envelope, TransportCounters counters, RateLimitedLog log,
+                         int maxConcurrent, long timeoutNanos, StreamTls tls) {
         this.core = core;
         this.envelope = envelope;
         this.counters = counters;
         this.log = log;
         this.maxConcurrent = maxConcurrent;
         this.timeoutNanos = timeoutNanos;
+        this.tls = tls;
     }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         if (counters.inboundInProgress + 1 >= maxConcurrent) {
             counters.streamsRefused++;
+            refused = true;
             log.debug("stream from " + ctx.channel().remoteAddress() + " refused: " + counters.inboundInProgress
                     + " streams in progress, limit " + maxConcurrent);
             ctx.close();
@@ -79,12 +102,15 @@ final class InboundStreamHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         answered = true;
+        if (tls != null && peerName == null && !authenticate(ctx)) {
+            return;
+        }
         byte[] message = envelope.open(frame, ctx.channel().remoteAddress());
         if (message == null) {
             ctx.close();
             return;
         }
-        byte[] reply = core.handleStream(peer(ctx), message, 0, message.length);
+        byte[] reply = core.handleStream(peer(ctx), peerName, message, 0, message.length);
         if (reply == null) {
             ctx.close();
         } else {
@@ -105,7 +131,49 @@ final class InboundStreamHandler extends ChannelInboundHandlerAdapter {
     }
 
     @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof SslHandshakeCompletionEvent e) {
+            if (e.isSuccess()) {
+                authenticate(ctx);
+            } else {
+                handshakeFailed(ctx, e.cause());
+            }
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    /** Reads the peer's node name from the completed handshake; closes the stream when there is none. */
+    private boolean authenticate(ChannelHandlerContext ctx) {
+        if (peerName != null) {
+            return true;
+        }
+        SslHandler ssl = ctx.pipeline().get(SslHandler.class);
+        String name = ssl == null || !ssl.handshakeFuture().isSuccess() ? null
+                : tls.peerName(ssl.engine().getSession());
+        if (name == null) {
+            handshakeFailed(ctx, new IllegalStateException("the client certificate names no node"));
+            return false;
+        }
+        peerName = name;
+        return true;
+    }
+
+    private void handshakeFailed(ChannelHandlerContext ctx, Throwable cause) {
+        if (!handshakeFailed && !refused) {
+            handshakeFailed = true;
+            counters.tlsHandshakeFailures++;
+            log.debug("TLS handshake with " + ctx.channel().remoteAddress() + " failed: "
+                    + OutboundStreamHandler.tlsFailure(cause));
+        }
+        ctx.close();
+    }
+
+    @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (tls != null && peerName == null) {
+            handshakeFailed(ctx, cause); // the SslHandler reports a failed handshake here too
+            return;
+        }
         log.debug("stream from " + ctx.channel().remoteAddress() + " failed: " + cause);
         ctx.close();
     }

@@ -136,6 +136,9 @@ public final class MicrometerMetrics {
         stream(registry, tags, s, "opened", x -> x.get().streamsOpened());
         stream(registry, tags, s, "refused", x -> x.get().streamsRefused());
         stream(registry, tags, s, "timeout", x -> x.get().streamTimeouts());
+        counter(registry, tags, s, "grapevine.tls.handshake.failures", null,
+                "TLS handshakes that failed (plaintext peers, untrusted or wrong certificates)",
+                x -> x.get().tlsHandshakeFailures());
         counter(registry, tags, s, "grapevine.streams.frames.too.large", null,
                 "Stream messages refused for exceeding the frame limit", x -> x.get().framesTooLarge());
         for (EnvelopeRejection reason : EnvelopeRejection.values()) {

@@ -30,6 +30,9 @@ import java.util.Map;
  * @param unverifiedAccepted   packets and streams accepted as plaintext although encryption is on
  *                             ({@code gossipVerifyIncoming(false)} only); 0 everywhere means every
  *                             peer encrypts, and incoming verification can be switched on
+ * @param tlsHandshakeFailures TLS handshakes that failed, inbound and outbound (TLS mode: plaintext
+ *                             peers, certificates not from the cluster CA, expired, or naming
+ *                             another node than the one expected)
  */
 public record NodeMetrics(
         CoreMetrics core,
@@ -37,7 +40,7 @@ public record NodeMetrics(
         long streamsAccepted, long streamsOpened, long streamsRefused, long framesTooLarge, long streamTimeouts,
         long pushPullCount, long pushPullNanosSum, long pushPullNanosMax,
         long packetSendFailures,
-        Map<EnvelopeRejection, Long> envelopeRejections, long unverifiedAccepted) {
+        Map<EnvelopeRejection, Long> envelopeRejections, long unverifiedAccepted, long tlsHandshakeFailures) {
 
     /** Copies the rejection counts into an unmodifiable map. */
     public NodeMetrics {

@@ -1,5 +1,6 @@
 package dev.grapevine.transport;
 
+import dev.grapevine.membership.ClaimAuthority;
 import dev.grapevine.membership.Delegate;
 import dev.grapevine.membership.Host;
 import dev.grapevine.membership.MembershipConfig;
@@ -89,6 +90,10 @@ final class NodeRuntime implements Host, SerfHost, PacketHandler.Sink, OutboundS
     private final int maxConcurrentPushPulls;
     private final ChannelGroup channels;
     private final AtomicBoolean closing = new AtomicBoolean();
+    /** TLS mode when set (every stream is TLS; the admission rule of {@link TlsAdmission} applies). */
+    private StreamTls tls;
+    /** Signing mode when set. */
+    private ClaimAuthority authority;
 
     // ---- loop-confined ----------------------------------------------------------------------
     private final TransportCounters counters = new TransportCounters();
@@ -101,6 +106,8 @@ final class NodeRuntime implements Host, SerfHost, PacketHandler.Sink, OutboundS
     private final Map<QueryHandle, PendingQuery> queries = new HashMap<>();
     private final Map<KeyQuery, CompletableFuture<KeyResponse>> keyQueries = new HashMap<>();
     private StreamPipelines pipelines;
+    /** TLS mode: who may enter the member list; null otherwise. */
+    private TlsAdmission admission;
     private CompletableFuture<Boolean> leave;
     /** Set only while the core is inside {@code sendReliable}, to pair its stream with the caller's future. */
     private CompletableFuture<Void> pendingReliable;
@@ -131,6 +138,15 @@ final class NodeRuntime implements Host, SerfHost, PacketHandler.Sink, OutboundS
     // =============================================================================================
     // Start-up (caller's thread)
     // =============================================================================================
+
+    /**
+     * Sets the security modes, before {@link #bind}: TLS on every stream (with the TLS admission
+     * rule) when {@code streamTls} is given, signing mode when {@code claimAuthority} is.
+     */
+    void security(StreamTls streamTls, ClaimAuthority claimAuthority) {
+        this.tls = streamTls;
+        this.authority = claimAuthority;
+    }
 
     /**
      * Binds TCP and UDP on the same port (TCP first, as memberlist; port 0 picks a free one and
@@ -234,6 +250,13 @@ final class NodeRuntime implements Host, SerfHost, PacketHandler.Sink, OutboundS
             if (delegate != null) {
                 b.delegate(delegate);
             }
+            if (authority != null) {
+                b.authority(authority);
+            }
+            if (tls != null) {
+                admission = new TlsAdmission(System::nanoTime, authority != null, this::verify);
+                b.admission(admission);
+            }
             if (serfSetup != null) {
                 SerfCore.Builder sb = SerfCore.builder().config(serfSetup.config()).tags(serfSetup.tags())
                         .host(this).clock(System::nanoTime).random(new SplittableRandom()).membership(b);
@@ -246,7 +269,7 @@ final class NodeRuntime implements Host, SerfHost, PacketHandler.Sink, OutboundS
                 core = b.build();
             }
             pipelines = new StreamPipelines(core, streamEnvelope, counters, ioLog, maxStreamBytes,
-                    maxConcurrentPushPulls, config.streamTimeout().toNanos(), channels::add);
+                    maxConcurrentPushPulls, config.streamTimeout().toNanos(), channels::add, tls);
             core.start();
             running = true;
             udp.config().setAutoRead(true);
@@ -407,7 +430,29 @@ final class NodeRuntime implements Host, SerfHost, PacketHandler.Sink, OutboundS
 
     @Override
     public void reply(long streamId, byte[] message) {
-        deferToCore(() -> core.handleStreamReply(streamId, message, 0, message.length));
+        reply(streamId, null, message);
+    }
+
+    @Override
+    public void reply(long streamId, String peer, byte[] message) {
+        deferToCore(() -> core.handleStreamReply(streamId, peer, message, 0, message.length));
+    }
+
+    @Override
+    public void authenticated(StreamRequest request, String peer) {
+        if (admission != null) {
+            admission.authenticated(peer, request.target());
+        }
+    }
+
+    /** TLS admission: verifies a node heard of by a push/pull that expects its certificate. */
+    private void verify(NodeAddress address, String node) {
+        ioLog.debug("node " + name + ": verifying " + node + "@" + address + " by a TLS push/pull before admitting it");
+        deferToCore(() -> {
+            if (!core.isShutdown() && !core.isLeaving()) {
+                core.pushPull(address, node);
+            }
+        });
     }
 
     @Override
@@ -553,7 +598,7 @@ final class NodeRuntime implements Host, SerfHost, PacketHandler.Sink, OutboundS
         return new NodeMetrics(core.metrics(), c.packetBytesReceived, c.packetBytesSent, c.streamsAccepted,
                 c.streamsOpened, c.streamsRefused, c.framesTooLarge, c.streamTimeouts, c.pushPullCount,
                 c.pushPullNanosSum, c.pushPullNanosMax, c.packetSendFailures, c.envelopeRejectionCounts(),
-                c.unverifiedAccepted);
+                c.unverifiedAccepted, c.tlsHandshakeFailures);
     }
 
     /** The core, for tasks running on the loop. */

@@ -3,12 +3,16 @@ package dev.grapevine.transport;
 import dev.grapevine.membership.MembershipCore;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
+import io.netty.handler.ssl.SslHandler;
 
 /**
  * Builds the pipeline of every stream connection, inbound and outbound, in this one place:
  *
  * <pre>
- *  [tls]     (the security layer inserts an SslHandler here, first, for mutual TLS)
+ *  [tls]     an {@link SslHandler}, first, in TLS mode: mutual TLS with the engines of a {@link StreamTls};
+ *            the server side requires a client certificate, the client side expects the certificate
+ *            of the node the request names ({@link dev.grapevine.membership.StreamRequest#targetName()},
+ *            any cluster certificate when empty, as for join seeds)
  *  [label]   {@link StreamLabelHandlers}: with a cluster label only; writes (outbound) or checks
  *            (inbound) the connection's label header, then removes itself
  *  frames    {@link StreamFrameDecoder}: bytes to one byte[] per stream message, size-limited
@@ -24,6 +28,7 @@ import io.netty.channel.ChannelPipeline;
  * handlers are confined to it.
  */
 final class StreamPipelines {
+    static final String TLS = "tls";
     static final String FRAMES = "frames";
     static final String STREAM = "stream";
 
@@ -35,6 +40,8 @@ final class StreamPipelines {
     private final int maxConcurrent;
     private final long streamTimeoutNanos;
     private final ChannelTracker tracker;
+    /** TLS mode when set: every stream channel starts with an SslHandler. */
+    private final StreamTls tls;
     private final boolean labelled;
 
     /** Registers each stream channel with whatever closes them all at shutdown. */
@@ -45,6 +52,14 @@ final class StreamPipelines {
 
     StreamPipelines(MembershipCore core, StreamEnvelope envelope, TransportCounters counters, RateLimitedLog log,
                     int maxStreamBytes, int maxConcurrent, long streamTimeoutNanos, ChannelTracker tracker) {
+        this(core, envelope, counters, log, maxStreamBytes, maxConcurrent, streamTimeoutNanos, tracker, null);
+    }
+
+    /** @param tls the TLS engines in TLS mode (no plaintext stream at all), or null for plaintext streams */
+    StreamPipelines(MembershipCore core, StreamEnvelope envelope, TransportCounters counters, RateLimitedLog log,
+                    int maxStreamBytes, int maxConcurrent, long streamTimeoutNanos, ChannelTracker tracker,
+                    StreamTls tls) {
+        this.tls = tls;
         this.core = core;
         this.envelope = envelope;
         this.counters = counters;
@@ -60,21 +75,55 @@ final class StreamPipelines {
     void initInbound(Channel ch) {
         tracker.track(ch);
         ChannelPipeline p = ch.pipeline();
+        if (tls != null) {
+            javax.net.ssl.SSLEngine engine;
+            try {
+                engine = tls.serverEngine();
+            } catch (RuntimeException e) {
+                counters.tlsHandshakeFailures++;
+                log.debug("stream from " + ch.remoteAddress() + " closed: no TLS engine: " + e.getMessage());
+                ch.close();
+                return;
+            }
+            p.addLast(TLS, sslHandler(engine));
+        }
         if (labelled) {
             p.addLast(StreamLabelHandlers.NAME, new StreamLabelHandlers.Reader(envelope));
         }
         p.addLast(FRAMES, new StreamFrameDecoder(maxStreamBytes, counters, log));
-        p.addLast(STREAM, new InboundStreamHandler(core, envelope, counters, log, maxConcurrent, streamTimeoutNanos));
+        p.addLast(STREAM, new InboundStreamHandler(core, envelope, counters, log, maxConcurrent, streamTimeoutNanos,
+                tls));
     }
 
     /** Sets up a connection we open for one of the core's stream requests. */
     void initOutbound(Channel ch, OutboundStreamHandler handler) {
         tracker.track(ch);
         ChannelPipeline p = ch.pipeline();
+        if (tls != null) {
+            String expected = handler.request().targetName();
+            SslHandler ssl;
+            try {
+                ssl = sslHandler(tls.clientEngine(expected.isEmpty() ? null : expected));
+            } catch (RuntimeException e) {
+                counters.tlsHandshakeFailures++;
+                handler.abort("no TLS engine: " + e.getMessage());
+                ch.close();
+                return;
+            }
+            p.addLast(TLS, ssl);
+            handler.useTls(ssl, tls, log);
+        }
         if (labelled) {
             p.addLast(StreamLabelHandlers.NAME, new StreamLabelHandlers.Writer(envelope.labelHeader()));
         }
         p.addLast(FRAMES, new StreamFrameDecoder(maxStreamBytes, counters, log));
         p.addLast(STREAM, handler);
+    }
+
+    /** An SslHandler whose handshake is bounded by the stream's own deadline, not a timer of its own. */
+    private static SslHandler sslHandler(javax.net.ssl.SSLEngine engine) {
+        SslHandler h = new SslHandler(engine);
+        h.setHandshakeTimeoutMillis(0);
+        return h;
     }
 }

@@ -22,6 +22,8 @@ final class TransportCounters {
     long pushPullCount;
     long pushPullNanosSum;
     long pushPullNanosMax;
+    /** TLS handshakes that failed, inbound and outbound (plaintext peers, untrusted certificates, wrong names). */
+    long tlsHandshakeFailures;
     /** Inbound streams being served now (a gauge; each holds one push/pull slot). */
     int inboundInProgress;
     /** Packets and stream messages the encryption envelope refused, by {@link EnvelopeRejection} ordinal. */

@@ -36,7 +36,7 @@ class MicrometerMetricsTest {
 
             FunctionTimer pushPull = registry.find("grapevine.pushpull").functionTimer();
             assertNotNull(pushPull);
-            assertEquals(1.0, pushPull.count());
+            assertTrue(pushPull.count() >= 1.0, "the join's push/pull (a catch-up one may follow it)");
             assertTrue(pushPull.totalTime(TimeUnit.NANOSECONDS) > 0);
             assertTrue(registry.find("grapevine.pushpull.max").gauge().value() > 0);
             assertNotNull(registry.find("grapevine.probe.rtt").functionTimer());
