@@ -1,11 +1,20 @@
 package dev.grapevine.agent;
 
+import dev.grapevine.crypto.Keyring;
+import dev.grapevine.crypto.KeyringFile;
+import dev.grapevine.crypto.KeyringFileException;
 import dev.grapevine.membership.MembershipConfig;
 import dev.grapevine.serf.SerfConfig;
 import dev.grapevine.transport.GrapevineNode;
 import dev.grapevine.transport.JoinException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.Set;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -14,6 +23,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -50,9 +60,30 @@ final class AgentCommand implements Callable<Integer> {
     @Option(names = "--http", description = "Serve the HTTP API on [HOST:]PORT (host defaults to 127.0.0.1).")
     String http;
 
+    @Option(names = "--encrypt", paramLabel = "BASE64",
+            description = "Encrypt gossip with this key: 16, 24 or 32 bytes in base64 (e.g. from 'serf keygen'), "
+                    + "as Serf's -encrypt. Other local users can see it in the process list: prefer --keyring-file.")
+    String encrypt;
+
+    @Option(names = "--keyring-file", paramLabel = "FILE",
+            description = "Encrypt gossip with the keys in FILE (Serf's format: a JSON array of base64 keys, primary "
+                    + "first), as Serf's -keyring-file; key changes (serf keys -install/-use/-remove) are written "
+                    + "back to it. The file must exist. Not with --encrypt.")
+    Path keyringFile;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
     @Override
     public Integer call() throws Exception {
         MembershipConfig config = preset(preset);
+        Keyring keyring;
+        try {
+            keyring = keyring(encrypt, keyringFile);
+        } catch (KeyringFileException e) {
+            spec.commandLine().getErr().println("grapevine agent: " + e.getMessage());
+            return 1;
+        }
         EventLog log = new EventLog(System.out);
         NodeAgentApi[] api = new NodeAgentApi[1];
         GrapevineNode.Builder builder = GrapevineNode.builder()
@@ -67,13 +98,18 @@ final class AgentCommand implements Callable<Integer> {
         if (advertise != null) {
             builder.advertise(advertise);
         }
+        if (keyring != null) {
+            builder.keyring(keyring);
+        }
         GrapevineNode node = builder.start();
         api[0] = new NodeAgentApi(node);
         HttpApi httpApi = null;
         CountDownLatch stopped = new CountDownLatch(1);
         try {
-            LOG.info("node {} running on {} (advertising {}), preset {}", name, node.boundAddress(),
-                    node.advertiseAddress(), preset);
+            LOG.info("node {} running on {} (advertising {}), preset {}, {}", name, node.boundAddress(),
+                    node.advertiseAddress(), preset, keyring == null ? "gossip not encrypted"
+                            : "gossip encrypted (" + keyring.size() + (keyring.size() == 1 ? " key" : " keys")
+                            + (keyringFile == null ? "" : ", keyring file " + keyringFile) + ")");
             if (http != null) {
                 httpApi = new HttpApi(httpAddress(http), api[0]);
                 LOG.info("HTTP API on http://{}", hostPort(httpApi.address()));
@@ -112,6 +148,57 @@ final class AgentCommand implements Callable<Integer> {
                 }
                 node.close();
             }
+        }
+    }
+
+    /**
+     * The keyring of {@code --encrypt} or {@code --keyring-file}, with Serf 0.9.4's rules: not
+     * both; the file must exist and hold at least one valid key; the key must be base64 of 16, 24
+     * or 32 bytes. Messages never show key material.
+     *
+     * @return the keyring, or null when neither flag is given
+     * @throws CommandLine.ParameterException for a bad {@code --encrypt} value or both flags
+     * @throws KeyringFileException           when the file is missing, unreadable or invalid
+     */
+    Keyring keyring(String encryptKey, Path file) throws KeyringFileException {
+        CommandLine cmd = spec == null ? new CommandLine(this) : spec.commandLine();
+        if (encryptKey != null && file != null) {
+            throw new CommandLine.ParameterException(cmd, "--encrypt cannot be combined with --keyring-file "
+                    + "(as in Serf: put the key in the keyring file instead)");
+        }
+        if (encryptKey != null) {
+            byte[] key;
+            try {
+                key = Base64.getDecoder().decode(encryptKey.trim());
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(cmd, "Invalid value for option '--encrypt': not valid base64");
+            }
+            try {
+                if (key.length != 16 && key.length != 24 && key.length != 32) {
+                    throw new CommandLine.ParameterException(cmd, "Invalid value for option '--encrypt': the key is "
+                            + key.length + " bytes; it must be 16, 24 or 32 bytes (AES-128, -192, -256)");
+                }
+                return Keyring.of(key);
+            } finally {
+                Arrays.fill(key, (byte) 0);
+            }
+        }
+        if (file != null) {
+            Keyring ring = Keyring.load(KeyringFile.of(file));
+            warnIfShared(file);
+            return ring;
+        }
+        return null;
+    }
+
+    private static void warnIfShared(Path file) {
+        try {
+            Set<PosixFilePermission> p = Files.getPosixFilePermissions(file);
+            if (p.contains(PosixFilePermission.GROUP_READ) || p.contains(PosixFilePermission.OTHERS_READ)) {
+                LOG.warn("keyring file {} is readable by other users; it holds secret keys: chmod 600 it", file);
+            }
+        } catch (UnsupportedOperationException | java.io.IOException e) {
+            // not a POSIX file system: nothing to check
         }
     }
 

@@ -9,6 +9,7 @@ import picocli.CommandLine.Command;
  * <pre>
  * grapevine agent --name NAME --bind HOST:PORT [--advertise HOST:PORT] [--join HOST:PORT,...]
  *                 [--tag k=v ...] [--preset lan|wan|local] [--http [HOST:]PORT]
+ *                 [--encrypt BASE64 | --keyring-file FILE]
  * grapevine demo [--nodes 5]
  * </pre>
  */
@@ -16,7 +17,7 @@ import picocli.CommandLine.Command;
         subcommands = {AgentCommand.class, DemoCommand.class, CommandLine.HelpCommand.class},
         description = "Secure gossip-based cluster membership, wire-compatible with HashiCorp memberlist and Serf.",
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:success", "1:failure (the demo saw something unexpected; the agent could not join)",
+        exitCodeList = {"0:success", "1:failure (the demo saw something unexpected; the agent could not join or load its keyring file)",
             "2:usage error"})
 public final class Main implements Runnable {
 

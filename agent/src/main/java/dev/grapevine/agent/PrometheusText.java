@@ -1,5 +1,6 @@
 package dev.grapevine.agent;
 
+import dev.grapevine.crypto.EnvelopeRejection;
 import dev.grapevine.membership.CoreMetrics;
 import dev.grapevine.membership.Rejection;
 import dev.grapevine.transport.NodeMetrics;
@@ -55,6 +56,15 @@ final class PrometheusText {
                 m.streamsRefused());
         counter(sb, "grapevine_frames_too_large_total", "Stream messages refused for size.", l, m.framesTooLarge());
         counter(sb, "grapevine_stream_timeouts_total", "Streams that hit their timeout.", l, m.streamTimeouts());
+        sb.append("# HELP grapevine_envelope_rejections_total Packets and streams the encryption layer refused, "
+                + "by reason.\n# TYPE grapevine_envelope_rejections_total counter\n");
+        for (Map.Entry<EnvelopeRejection, Long> e : m.envelopeRejections().entrySet()) {
+            sample(sb, "grapevine_envelope_rejections_total",
+                    l + ",reason=\"" + e.getKey().name().toLowerCase(Locale.ROOT) + "\"", e.getValue());
+        }
+        counter(sb, "grapevine_envelope_unverified_total",
+                "Plaintext accepted although encryption is on (gossip verify incoming off).", l,
+                m.unverifiedAccepted());
         return sb.toString();
     }
 

@@ -1,5 +1,7 @@
 package dev.grapevine.transport;
 
+import dev.grapevine.crypto.GossipEnvelope;
+import dev.grapevine.crypto.Keyring;
 import dev.grapevine.membership.Delegate;
 import dev.grapevine.membership.Member;
 import dev.grapevine.membership.MemberState;
@@ -9,7 +11,6 @@ import dev.grapevine.membership.NodeAddress;
 import dev.grapevine.membership.wire.Streams;
 import dev.grapevine.serf.IncomingQuery;
 import dev.grapevine.serf.KeyResponse;
-import dev.grapevine.serf.KeyringOps;
 import dev.grapevine.serf.QueryOptions;
 import dev.grapevine.serf.SerfConfig;
 import dev.grapevine.serf.SerfCore;
@@ -71,6 +72,13 @@ import org.slf4j.LoggerFactory;
  * so the raw memberlist messages ({@link #broadcast}, {@link #sendBestEffort},
  * {@link #sendReliable}) and raw metadata ({@link #updateMetadata}) are not available; Serf
  * agents would misread them.
+ *
+ * <p><b>Encryption.</b> With a {@link Builder#keyring keyring}, every packet and stream is
+ * encrypted as memberlist does it (AES-GCM under the primary key; every key tried to decrypt), so
+ * the node joins Serf agents started with {@code -encrypt} or {@code -keyring-file}. Keys rotate
+ * while the node runs: through the keyring itself, or cluster-wide with Serf's key queries
+ * ({@link #installKey}, {@link #useKey}, {@link #removeKey}, or {@code serf keys} against any agent).
+ * Refused input is counted in {@link NodeMetrics#envelopeRejections()}.
  *
  * <p><b>Lifecycle.</b> {@link Builder#start()} binds the sockets and starts the protocol; the node
  * runs alone until it {@linkplain #join joins} others. {@link #leave} tells the cluster it is
@@ -678,7 +686,10 @@ public final class GrapevineNode implements AutoCloseable {
         private Delegate delegate;
         private SerfConfig serfConfig;
         private Map<String, String> tags;
-        private KeyringOps keyring;
+        private Keyring keyring;
+        private boolean gossipVerifyIncoming = true;
+        private boolean gossipVerifyOutgoing = true;
+        private String label;
         private final List<SerfListener> serfListeners = new ArrayList<>();
         private int maxStreamBytes = Streams.MAX_STREAM_BYTES;
         private int maxConcurrentPushPulls = 128;
@@ -841,15 +852,72 @@ public final class GrapevineNode implements AutoCloseable {
         }
 
         /**
-         * The keyring Serf's key queries install, use, remove and list keys in (Serf mode). Default:
-         * none, so key queries are answered "encryption not enabled", as by a Serf agent without
-         * {@code -encrypt}.
+         * Encrypts gossip with this keyring, as memberlist and Serf's {@code -encrypt} /
+         * {@code -keyring-file} do: every UDP packet and TCP stream is sealed with AES-GCM under the
+         * primary key, and what arrives must decrypt with one of the keys (see
+         * {@link #gossipVerifyIncoming} and {@link #gossipVerifyOutgoing} to switch a running
+         * cluster over in steps). The keyring is read on every packet, so its changes apply at once.
+         * In Serf mode it also serves Serf's key queries ({@code serf keys -install|-use|-remove|-list},
+         * {@link GrapevineNode#installKey} ...), and a keyring loaded from a {@link dev.grapevine.crypto.KeyringFile}
+         * is written back after each change. Default: none, so gossip is plaintext and key queries are
+         * answered "encryption not enabled", as by a Serf agent without {@code -encrypt}. An empty
+         * keyring answers key queries and encrypts once a key is installed.
          *
-         * @param keyring the keyring
+         * @param keyring the keys; may be shared by several nodes
          * @return this builder
          */
-        public Builder keyring(KeyringOps keyring) {
+        public Builder keyring(Keyring keyring) {
             this.keyring = Objects.requireNonNull(keyring, "keyring");
+            return this;
+        }
+
+        /**
+         * memberlist's {@code GossipVerifyIncoming}: whether packets and streams that do not decrypt
+         * are refused (true, the default) or taken as plaintext. With {@link #keyring} only; Serf
+         * agents always verify. To turn encryption on in a running cluster: restart every node with
+         * a keyring and both verifications off, then with outgoing on, then with incoming on; the
+         * metric {@link NodeMetrics#unverifiedAccepted()} tells when every peer encrypts.
+         *
+         * @param verify false to accept plaintext alongside encrypted input
+         * @return this builder
+         */
+        public Builder gossipVerifyIncoming(boolean verify) {
+            this.gossipVerifyIncoming = verify;
+            return this;
+        }
+
+        /**
+         * memberlist's {@code GossipVerifyOutgoing}: whether packets and streams are sent encrypted
+         * (true, the default) or in plaintext although a keyring is set. See
+         * {@link #gossipVerifyIncoming}.
+         *
+         * @param verify false to send plaintext
+         * @return this builder
+         */
+        public Builder gossipVerifyOutgoing(boolean verify) {
+            this.gossipVerifyOutgoing = verify;
+            return this;
+        }
+
+        /**
+         * A cluster label, as newer memberlist's {@code Label}: a header in front of every packet
+         * and at the start of every stream connection, and part of the encryption's authenticated
+         * data; input with another label or none is refused. Keeps clusters sharing a network (or a
+         * key) apart. Serf 0.9.4 / memberlist 0.2.2 do not understand it: a labelled node cannot
+         * talk to them. Default none.
+         *
+         * @param label 1..255 bytes of UTF-8
+         * @return this builder
+         * @throws IllegalArgumentException when empty or longer than 255 bytes
+         */
+        public Builder label(String label) {
+            Objects.requireNonNull(label, "label");
+            int n = label.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+            if (n == 0 || n > GossipEnvelope.MAX_LABEL_BYTES) {
+                throw new IllegalArgumentException("label must be 1.." + GossipEnvelope.MAX_LABEL_BYTES
+                        + " bytes of UTF-8, got " + n);
+            }
+            this.label = label;
             return this;
         }
 
@@ -926,22 +994,36 @@ public final class GrapevineNode implements AutoCloseable {
                 SerfConfig sc = serfConfig != null ? serfConfig : SerfConfig.defaults();
                 cfg = config.toBuilder().delegateProtocol(2, 5, sc.protocolVersion()).build();
                 serfSetup = new SerfSetup(sc, tags != null ? tags : Map.of(), keyring, serfListeners);
-            } else if (keyring != null) {
-                throw new IllegalStateException("a keyring is used by Serf's key queries: enable Serf mode");
+            }
+            if (keyring == null && (!gossipVerifyIncoming || !gossipVerifyOutgoing)) {
+                throw new IllegalStateException("gossipVerifyIncoming/gossipVerifyOutgoing need a keyring");
+            }
+            PacketEnvelope packets = packetEnvelope;
+            StreamEnvelope streams = streamEnvelope;
+            if ((keyring != null || label != null) && packets == PacketEnvelope.IDENTITY
+                    && streams == StreamEnvelope.IDENTITY) {
+                GossipEnvelope envelope = GossipEnvelope.builder(keyring != null ? keyring : Keyring.empty())
+                        .label(label).verifyIncoming(gossipVerifyIncoming).verifyOutgoing(gossipVerifyOutgoing)
+                        .encryptionVersion(cfg.protocolVersion() == 1 ? 0 : 1).build();
+                EnvelopeRefusals refusals = new EnvelopeRefusals(name);
+                int overhead = keyring != null ? envelope.packetOverhead() : envelope.streamLabelHeader().length;
+                packets = new EncryptedPacketEnvelope(envelope, refusals, overhead);
+                streams = new EncryptedStreamEnvelope(envelope, refusals);
             }
             InetSocketAddress bindTo = resolve(bindAddress != null ? bindAddress
                     : InetSocketAddress.createUnresolved(bind.host(), bind.port()), "bind");
             ExecutorService owned = listenerExecutor == null ? NodeThreads.events(name) : null;
             ListenerDispatcher dispatcher = new ListenerDispatcher(listeners, serfListeners,
                     owned != null ? owned : listenerExecutor, owned);
-            NodeRuntime runtime = new NodeRuntime(name, io != null ? io : IoTransport.detect(), packetEnvelope,
-                    streamEnvelope, dispatcher, maxStreamBytes, maxConcurrentPushPulls);
+            NodeRuntime runtime = new NodeRuntime(name, io != null ? io : IoTransport.detect(), packets,
+                    streams, dispatcher, maxStreamBytes, maxConcurrentPushPulls);
             try {
                 InetSocketAddress bound = runtime.bind(bindTo);
                 NodeAddress adv = advertiseFor(bound);
                 runtime.start(cfg, adv, meta, delegate, serfSetup);
-                LOG.info("node {} started on {}, advertising {}{}", name, bound, adv, serfSetup != null ? " (Serf mode)" : "");
-                return new GrapevineNode(runtime, name, bound, adv, cfg, packetEnvelope.overhead(), serfSetup != null);
+                LOG.info("node {} started on {}, advertising {}{}{}", name, bound, adv,
+                        serfSetup != null ? " (Serf mode)" : "", keyring != null ? " (encrypted, " + keyring + ")" : "");
+                return new GrapevineNode(runtime, name, bound, adv, cfg, packets.overhead(), serfSetup != null);
             } catch (RuntimeException | Error e) {
                 runtime.close();
                 throw e;

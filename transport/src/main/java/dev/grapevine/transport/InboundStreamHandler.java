@@ -79,7 +79,7 @@ final class InboundStreamHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         answered = true;
-        byte[] message = envelope.open(frame);
+        byte[] message = envelope.open(frame, ctx.channel().remoteAddress());
         if (message == null) {
             ctx.close();
             return;

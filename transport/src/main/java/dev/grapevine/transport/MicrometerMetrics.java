@@ -1,5 +1,6 @@
 package dev.grapevine.transport;
 
+import dev.grapevine.crypto.EnvelopeRejection;
 import dev.grapevine.membership.CoreMetrics;
 import dev.grapevine.membership.MemberState;
 import dev.grapevine.membership.Rejection;
@@ -39,7 +40,11 @@ import java.util.function.ToDoubleFunction;
  *       {@code grapevine.pushpull.failures}, {@code grapevine.pushpull.served} (counters);</li>
  *   <li>{@code grapevine.broadcast.queue} (gauge): broadcasts waiting;</li>
  *   <li>{@code grapevine.streams} (counter, {@code event=accepted|opened|refused|timeout}) and
- *       {@code grapevine.streams.frames.too.large} (counter).</li>
+ *       {@code grapevine.streams.frames.too.large} (counter);</li>
+ *   <li>{@code grapevine.envelope.rejections} (counter, {@code reason=<EnvelopeRejection>} in lower
+ *       case): packets and streams the encryption layer refused, e.g. {@code no_key_decrypts};
+ *       {@code grapevine.envelope.unverified} (counter): plaintext accepted while
+ *       {@code gossipVerifyIncoming} is off.</li>
  * </ul>
  *
  * <p>Values come from {@link GrapevineNode#metrics()}, taken at most once a second however many
@@ -133,6 +138,15 @@ public final class MicrometerMetrics {
         stream(registry, tags, s, "timeout", x -> x.get().streamTimeouts());
         counter(registry, tags, s, "grapevine.streams.frames.too.large", null,
                 "Stream messages refused for exceeding the frame limit", x -> x.get().framesTooLarge());
+        for (EnvelopeRejection reason : EnvelopeRejection.values()) {
+            FunctionCounter.builder("grapevine.envelope.rejections", s,
+                            x -> x.get().envelopeRejections().getOrDefault(reason, 0L).doubleValue())
+                    .description("Packets and streams the encryption layer refused, by reason")
+                    .tags(tags.and("reason", lower(reason.name()))).register(registry);
+        }
+        counter(registry, tags, s, "grapevine.envelope.unverified", null,
+                "Plaintext accepted although encryption is on (gossipVerifyIncoming off)",
+                x -> x.get().unverifiedAccepted());
     }
 
     private static void counter(MeterRegistry registry, Tags tags, Snapshots s, String name, String unit,

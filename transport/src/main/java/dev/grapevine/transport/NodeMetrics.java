@@ -1,6 +1,10 @@
 package dev.grapevine.transport;
 
+import dev.grapevine.crypto.EnvelopeRejection;
 import dev.grapevine.membership.CoreMetrics;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.Map;
 
 /**
  * A snapshot of a node's metrics: the protocol core's counters and gauges plus the transport's
@@ -20,11 +24,37 @@ import dev.grapevine.membership.CoreMetrics;
  * @param pushPullNanosSum     their total duration
  * @param pushPullNanosMax     the longest
  * @param packetSendFailures   UDP sends the socket refused
+ * @param envelopeRejections   packets and stream messages the encryption layer refused, by reason
+ *                             (only reasons seen at least once): for example
+ *                             {@link EnvelopeRejection#NO_KEY_DECRYPTS} for a peer with another key
+ * @param unverifiedAccepted   packets and streams accepted as plaintext although encryption is on
+ *                             ({@code gossipVerifyIncoming(false)} only); 0 everywhere means every
+ *                             peer encrypts, and incoming verification can be switched on
  */
 public record NodeMetrics(
         CoreMetrics core,
         long packetBytesReceived, long packetBytesSent,
         long streamsAccepted, long streamsOpened, long streamsRefused, long framesTooLarge, long streamTimeouts,
         long pushPullCount, long pushPullNanosSum, long pushPullNanosMax,
-        long packetSendFailures) {
+        long packetSendFailures,
+        Map<EnvelopeRejection, Long> envelopeRejections, long unverifiedAccepted) {
+
+    /** Copies the rejection counts into an unmodifiable map. */
+    public NodeMetrics {
+        envelopeRejections = Collections.unmodifiableMap(envelopeRejections.isEmpty()
+                ? new EnumMap<>(EnvelopeRejection.class) : new EnumMap<>(envelopeRejections));
+    }
+
+    /**
+     * Packets and stream messages the encryption layer refused, over all reasons.
+     *
+     * @return the sum of {@link #envelopeRejections()}
+     */
+    public long totalEnvelopeRejections() {
+        long n = 0;
+        for (long v : envelopeRejections.values()) {
+            n += v;
+        }
+        return n;
+    }
 }

@@ -124,6 +124,8 @@ final class NodeRuntime implements Host, SerfHost, PacketHandler.Sink, OutboundS
         this.group = new MultiThreadIoEventLoopGroup(1, NodeThreads.eventLoop(name), io.handlerFactory());
         this.loop = group.next();
         this.channels = new DefaultChannelGroup("grapevine-" + name, loop);
+        packetEnvelope.attach(counters);
+        streamEnvelope.attach(counters);
     }
 
     // =============================================================================================
@@ -263,6 +265,9 @@ final class NodeRuntime implements Host, SerfHost, PacketHandler.Sink, OutboundS
             return;
         }
         byte[] wire = packetEnvelope.seal(packet);
+        if (wire == null) {
+            return;
+        }
         int length = wire.length;
         udp.writeAndFlush(new DatagramPacket(Unpooled.wrappedBuffer(wire), to.toInetSocketAddress()))
                 .addListener(f -> {
@@ -394,7 +399,7 @@ final class NodeRuntime implements Host, SerfHost, PacketHandler.Sink, OutboundS
         if (closed || core == null) {
             return;
         }
-        byte[] plain = packetEnvelope.open(bytes);
+        byte[] plain = packetEnvelope.open(bytes, sender);
         if (plain != null) {
             core.handlePacket(NodeAddress.of(sender), plain, 0, plain.length);
         }
@@ -547,7 +552,8 @@ final class NodeRuntime implements Host, SerfHost, PacketHandler.Sink, OutboundS
         TransportCounters c = counters;
         return new NodeMetrics(core.metrics(), c.packetBytesReceived, c.packetBytesSent, c.streamsAccepted,
                 c.streamsOpened, c.streamsRefused, c.framesTooLarge, c.streamTimeouts, c.pushPullCount,
-                c.pushPullNanosSum, c.pushPullNanosMax, c.packetSendFailures);
+                c.pushPullNanosSum, c.pushPullNanosMax, c.packetSendFailures, c.envelopeRejectionCounts(),
+                c.unverifiedAccepted);
     }
 
     /** The core, for tasks running on the loop. */

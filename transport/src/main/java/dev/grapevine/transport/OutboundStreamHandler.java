@@ -109,7 +109,7 @@ final class OutboundStreamHandler extends ChannelInboundHandlerAdapter {
         if (done || !request.expectsReply()) {
             return;
         }
-        byte[] message = envelope.open(frame);
+        byte[] message = envelope.open(frame, ctx.channel().remoteAddress());
         if (message == null) {
             fail("reply refused by the stream envelope", false);
             return;

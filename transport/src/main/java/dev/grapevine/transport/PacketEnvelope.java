@@ -1,10 +1,12 @@
 package dev.grapevine.transport;
 
+import java.net.InetSocketAddress;
+
 /**
  * The layer between the core's plaintext UDP packets and the datagrams on the wire: every packet
  * the node sends passes through {@link #seal} and every datagram it receives through
  * {@link #open}. The security layer puts memberlist's AES-GCM envelope (and, for newer peers, the
- * label header) here; {@link #IDENTITY} adds nothing.
+ * label header) here ({@link EncryptedPacketEnvelope}); {@link #IDENTITY} adds nothing.
  *
  * <p><b>Threading.</b> Called only on the node's event loop; implementations must not block.
  * Neither method keeps a reference to the array it is given.
@@ -39,7 +41,8 @@ interface PacketEnvelope {
      * The datagram payload for one plaintext packet.
      *
      * @param packet the core's packet (compound, compression and CRC applied); owned by the callee
-     * @return the bytes to send; may be {@code packet} itself
+     * @return the bytes to send; may be {@code packet} itself; {@code null} drops the packet (when
+     *         encryption fails, which is never expected; the envelope logs it)
      */
     byte[] seal(byte[] packet);
 
@@ -51,4 +54,25 @@ interface PacketEnvelope {
      *         counts and logs why; it never throws for bad input)
      */
     byte[] open(byte[] datagram);
+
+    /**
+     * {@link #open(byte[])} for a datagram from {@code sender}, which the envelope may name when
+     * it logs a refusal. The node calls this one.
+     *
+     * @param datagram the datagram's bytes; owned by the callee
+     * @param sender   where it came from
+     * @return the plaintext, or {@code null} to drop the datagram
+     */
+    default byte[] open(byte[] datagram, InetSocketAddress sender) {
+        return open(datagram);
+    }
+
+    /**
+     * Gives the envelope the node's transport counters, where it counts its refusals. Called once
+     * by the node's runtime before any packet; the counters are confined to the event loop.
+     *
+     * @param counters the node's counters
+     */
+    default void attach(TransportCounters counters) {
+    }
 }

@@ -3,9 +3,10 @@ package dev.grapevine.transport;
 import org.slf4j.Logger;
 
 /**
- * Debug logging of hostile or broken input, at most one line per interval: a flood of bad
- * packets must not become a flood of log lines. Lines carry a count of the ones suppressed since
- * the last. Callers never pass payload bytes or secrets.
+ * Logging of hostile or broken input (debug, or warn for misconfiguration such as a wrong key),
+ * at most one line per interval: a flood of bad packets must not become a flood of log lines.
+ * Lines carry a count of the ones suppressed since the last. Callers never pass payload bytes or
+ * secrets.
  *
  * <p><b>Threading.</b> Not thread-safe: one instance per node, used on its event loop.
  */
@@ -22,9 +23,19 @@ final class RateLimitedLog {
 
     /** Logs {@code message} at debug level unless a line was logged less than an interval ago. */
     void debug(String message) {
-        if (!log.isDebugEnabled()) {
-            return;
+        if (log.isDebugEnabled()) {
+            emit(false, message);
         }
+    }
+
+    /** Logs {@code message} at warn level unless a line was logged less than an interval ago. */
+    void warn(String message) {
+        if (log.isWarnEnabled()) {
+            emit(true, message);
+        }
+    }
+
+    private void emit(boolean warn, String message) {
         long now = System.nanoTime();
         if (last != Long.MIN_VALUE && now - last < intervalNanos) {
             suppressed++;
@@ -32,8 +43,15 @@ final class RateLimitedLog {
         }
         last = now;
         if (suppressed > 0) {
-            log.debug("{} ({} similar lines suppressed)", message, suppressed);
+            String line = message + " (" + suppressed + " similar lines suppressed)";
             suppressed = 0;
+            if (warn) {
+                log.warn(line);
+            } else {
+                log.debug(line);
+            }
+        } else if (warn) {
+            log.warn(message);
         } else {
             log.debug(message);
         }

@@ -9,6 +9,8 @@ import io.netty.channel.ChannelPipeline;
  *
  * <pre>
  *  [tls]     (the security layer inserts an SslHandler here, first, for mutual TLS)
+ *  [label]   {@link StreamLabelHandlers}: with a cluster label only; writes (outbound) or checks
+ *            (inbound) the connection's label header, then removes itself
  *  frames    {@link StreamFrameDecoder}: bytes to one byte[] per stream message, size-limited
  *  stream    {@link InboundStreamHandler} or {@link OutboundStreamHandler}: the exchange, which
  *            opens and seals messages through the {@link StreamEnvelope}
@@ -33,6 +35,7 @@ final class StreamPipelines {
     private final int maxConcurrent;
     private final long streamTimeoutNanos;
     private final ChannelTracker tracker;
+    private final boolean labelled;
 
     /** Registers each stream channel with whatever closes them all at shutdown. */
     @FunctionalInterface
@@ -50,12 +53,16 @@ final class StreamPipelines {
         this.maxConcurrent = maxConcurrent;
         this.streamTimeoutNanos = streamTimeoutNanos;
         this.tracker = tracker;
+        this.labelled = envelope.labelHeader().length > 0;
     }
 
     /** Sets up a connection a peer opened to us. */
     void initInbound(Channel ch) {
         tracker.track(ch);
         ChannelPipeline p = ch.pipeline();
+        if (labelled) {
+            p.addLast(StreamLabelHandlers.NAME, new StreamLabelHandlers.Reader(envelope));
+        }
         p.addLast(FRAMES, new StreamFrameDecoder(maxStreamBytes, counters, log));
         p.addLast(STREAM, new InboundStreamHandler(core, envelope, counters, log, maxConcurrent, streamTimeoutNanos));
     }
@@ -64,6 +71,9 @@ final class StreamPipelines {
     void initOutbound(Channel ch, OutboundStreamHandler handler) {
         tracker.track(ch);
         ChannelPipeline p = ch.pipeline();
+        if (labelled) {
+            p.addLast(StreamLabelHandlers.NAME, new StreamLabelHandlers.Writer(envelope.labelHeader()));
+        }
         p.addLast(FRAMES, new StreamFrameDecoder(maxStreamBytes, counters, log));
         p.addLast(STREAM, handler);
     }

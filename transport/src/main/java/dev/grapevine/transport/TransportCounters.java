@@ -1,5 +1,9 @@
 package dev.grapevine.transport;
 
+import dev.grapevine.crypto.EnvelopeRejection;
+import java.util.EnumMap;
+import java.util.Map;
+
 /**
  * The transport's own counters and gauges, behind {@link NodeMetrics}.
  *
@@ -20,6 +24,25 @@ final class TransportCounters {
     long pushPullNanosMax;
     /** Inbound streams being served now (a gauge; each holds one push/pull slot). */
     int inboundInProgress;
+    /** Packets and stream messages the encryption envelope refused, by {@link EnvelopeRejection} ordinal. */
+    final long[] envelopeRejections = new long[EnvelopeRejection.values().length];
+    /** Input accepted as plaintext although encryption is on (gossipVerifyIncoming off). */
+    long unverifiedAccepted;
+
+    void envelopeRejected(EnvelopeRejection reason) {
+        envelopeRejections[reason.ordinal()]++;
+    }
+
+    /** The non-zero envelope rejection counts. */
+    Map<EnvelopeRejection, Long> envelopeRejectionCounts() {
+        Map<EnvelopeRejection, Long> out = new EnumMap<>(EnvelopeRejection.class);
+        for (EnvelopeRejection r : EnvelopeRejection.values()) {
+            if (envelopeRejections[r.ordinal()] > 0) {
+                out.put(r, envelopeRejections[r.ordinal()]);
+            }
+        }
+        return out;
+    }
 
     void pushPullCompleted(long nanos) {
         pushPullCount++;

@@ -26,6 +26,17 @@ class BuilderTest {
     }
 
     @Test
+    void encryptionSettingsAreChecked() {
+        assertThrows(IllegalArgumentException.class, () -> GrapevineNode.builder().label(""));
+        assertThrows(IllegalArgumentException.class, () -> GrapevineNode.builder().label("é".repeat(128)));
+        GrapevineNode.builder().label("x".repeat(255));
+        assertThrows(NullPointerException.class, () -> GrapevineNode.builder().keyring(null));
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> GrapevineNode.builder().name("n").bind("127.0.0.1:0").gossipVerifyOutgoing(false).start());
+        assertTrue(e.getMessage().contains("keyring"), e.getMessage());
+    }
+
+    @Test
     void oversizeMetadataIsRefusedBeforeBinding() {
         byte[] meta = new byte[MembershipConfig.DEFAULT_META_MAX_SIZE + 1];
         assertThrows(IllegalArgumentException.class,

@@ -50,6 +50,11 @@ class MicrometerMetricsTest {
             assertEquals(dev.grapevine.membership.Rejection.values().length,
                     registry.find("grapevine.rejections").functionCounters().size());
             assertNotNull(registry.find("grapevine.broadcast.queue").gauge());
+            assertEquals(dev.grapevine.crypto.EnvelopeRejection.values().length,
+                    registry.find("grapevine.envelope.rejections").functionCounters().size());
+            assertEquals(0.0, registry.find("grapevine.envelope.rejections").tags("reason", "no_key_decrypts")
+                    .functionCounter().count());
+            assertEquals(0.0, registry.find("grapevine.envelope.unverified").functionCounter().count());
 
             // Counters grow: wait past the one-second snapshot age and read again.
             double sent = registry.find("grapevine.packets.sent").functionCounter().count();

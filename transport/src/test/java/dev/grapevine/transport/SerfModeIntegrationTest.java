@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.grapevine.crypto.Keyring;
 import dev.grapevine.membership.MembershipConfig;
 import dev.grapevine.membership.MemberState;
-import dev.grapevine.serf.InMemoryKeyring;
 import dev.grapevine.serf.KeyResponse;
 import dev.grapevine.serf.QueryOptions;
 import dev.grapevine.serf.SerfConfig;
@@ -100,8 +100,8 @@ class SerfModeIntegrationTest {
         byte[] k1 = new byte[32];
         byte[] k2 = new byte[32];
         k2[0] = 1;
-        InMemoryKeyring ka = new InMemoryKeyring(k1);
-        InMemoryKeyring kb = new InMemoryKeyring(k1);
+        Keyring ka = Keyring.of(k1);
+        Keyring kb = Keyring.of(k1);
         GrapevineNode a = nodes.start(GrapevineNode.builder().name("a").bind("127.0.0.1:0")
                 .config(MembershipConfig.local()).serf(SerfConfig.defaults()).keyring(ka));
         GrapevineNode b = nodes.start(GrapevineNode.builder().name("b").bind("127.0.0.1:0")
