@@ -164,15 +164,29 @@ final class KeyringFiles {
     }
 
     /**
-     * Replaces the file's keys with {@code keys} (primary first) under the lock; creates it if
-     * missing.
+     * Replaces the file's keys with {@code keys} (primary first) under the lock, unless it already
+     * holds exactly these; creates it if missing.
      *
+     * @return whether the file was written
      * @throws ToolException (failed) when the write fails
      */
-    static void replace(Path file, List<byte[]> keys) {
-        locked(file, () -> {
-            write(KeyringFile.of(file), keys);
-            return null;
+    static boolean replace(Path file, List<byte[]> keys) {
+        return locked(file, () -> {
+            KeyringFile kf = KeyringFile.of(file);
+            try {
+                List<byte[]> now = kf.read();
+                try {
+                    if (sameKeys(now, keys)) {
+                        return false;
+                    }
+                } finally {
+                    wipe(now);
+                }
+            } catch (KeyringFileException e) {
+                // missing or invalid: write it
+            }
+            write(kf, keys);
+            return true;
         });
     }
 

@@ -442,7 +442,9 @@ final class KeysCommand implements Runnable {
         private void writeFile(Keyring ring, Rotation.Step step, Progress p) {
             List<byte[]> keys = ring.keys();
             try {
-                KeyringFiles.replace(keyringFile, keys);
+                if (!KeyringFiles.replace(keyringFile, keys)) {
+                    return;
+                }
                 p.step("Updated " + keyringFile + " (" + keys.size() + (keys.size() == 1 ? " key" : " keys")
                         + ", primary " + Keys.id(keys.get(0)) + ")");
             } finally {

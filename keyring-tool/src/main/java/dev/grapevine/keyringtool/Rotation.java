@@ -65,9 +65,11 @@ final class Rotation {
      *
      * @param completed true when every step completed
      * @param stoppedAt the step that could not complete, or null
-     * @param problems  the members that were not done at the stop, with why
+     * @param problems  the members that kept the step from completing, with their last answer
+     *                  (they did not answer, reported an error, or lack what the step needs)
+     * @param waiting   the other members not done: ready, but waiting for the ones in {@code problems}
      */
-    record Outcome(boolean completed, Step stoppedAt, List<NodeAnswer> problems) {
+    record Outcome(boolean completed, Step stoppedAt, List<NodeAnswer> problems, List<String> waiting) {
     }
 
     private final KeyCluster cluster;
@@ -114,9 +116,22 @@ final class Rotation {
                     progress.note("no old key to remove (the keyring file holds only the new key); step 3 skipped");
                     break;
                 }
-                List<NodeAnswer> problems = runStep(step);
-                if (!problems.isEmpty()) {
-                    return new Outcome(false, step, problems);
+                List<NodeAnswer> notDone = runStep(step);
+                if (!notDone.isEmpty()) {
+                    List<NodeAnswer> problems = new ArrayList<>();
+                    List<String> waiting = new ArrayList<>();
+                    for (NodeAnswer a : notDone) {
+                        if (blocks(step, a)) {
+                            problems.add(a);
+                        } else {
+                            waiting.add(a.node());
+                        }
+                    }
+                    if (problems.isEmpty()) {
+                        problems = notDone;
+                        waiting = List.of();
+                    }
+                    return new Outcome(false, step, problems, waiting);
                 }
                 switch (step) {
                     case INSTALL -> { }
@@ -125,7 +140,7 @@ final class Rotation {
                 }
                 fileUpdate.accept(step);
             }
-            return new Outcome(true, null, List.of());
+            return new Outcome(true, null, List.of(), List.of());
         } finally {
             Arrays.fill(newKey, (byte) 0);
             if (oldKey != null) {
@@ -141,6 +156,15 @@ final class Rotation {
             case USE -> a.has(newB64) && a.primaryIs(newB64);
             case REMOVE -> a.primaryIs(newB64) && !a.has(oldB64);
         };
+    }
+
+    /**
+     * Whether a member not done keeps others from moving on: it did not answer or failed, or it
+     * lacks the previous step (use waits for every member to hold the new key; remove for every
+     * member to use it).
+     */
+    private boolean blocks(Step step, NodeAnswer a) {
+        return !a.ok() || !a.has(newB64) || step == Step.REMOVE && !a.primaryIs(newB64);
     }
 
     /** One step's rounds; returns the members not done when it gives up (empty when done). */
@@ -192,6 +216,15 @@ final class Rotation {
         }
         boolean allHold = listing.byNode().values().stream().allMatch(a -> a.has(newB64));
         boolean allPrimary = listing.byNode().values().stream().allMatch(a -> a.primaryIs(newB64));
+        if ((!use.isEmpty() && allHold || !remove.isEmpty() && allPrimary)
+                && !listing.byNode().keySet().containsAll(cluster.required(settings.includeFailed()))) {
+            // A member joined since the listing: it may lack the new key; list again before a use or remove.
+            Set<String> joined = new TreeSet<>(cluster.required(settings.includeFailed()));
+            joined.removeAll(listing.byNode().keySet());
+            progress.detail("members joined since the listing (" + String.join(", ", joined) + "); listing again");
+            allHold = false;
+            allPrimary = false;
+        }
         if (!install.isEmpty()) {
             report(cluster.ask(KeyOperation.INSTALL, newKey, install, "Installing the new key " + Keys.id(newKey)));
         }
@@ -222,10 +255,14 @@ final class Rotation {
     /** Prints the stop report: the step, the members and why, and what state the cluster is in. */
     static void printStop(PrintWriter out, Outcome o, Set<String> failed, String file) {
         out.println("Rotation stopped at step " + o.stoppedAt().title + ": " + o.problems().size()
-                + (o.problems().size() == 1 ? " member is" : " members are") + " not done:");
+                + (o.problems().size() == 1 ? " member keeps" : " members keep") + " it from completing:");
         for (NodeAnswer a : o.problems()) {
             out.println("  " + a.node() + (failed.contains(a.node()) ? " (failed)" : "") + ": " + describe(o.stoppedAt(),
                     a));
+        }
+        if (!o.waiting().isEmpty()) {
+            out.println("Waiting for them (not asked yet, so that no member is cut off): " + String.join(", ",
+                    o.waiting()));
         }
         switch (o.stoppedAt()) {
             case INSTALL -> out.println("Nothing was made primary and nothing was removed; " + file

@@ -126,12 +126,12 @@ final class TlsCommand implements Runnable {
             }
         }
 
-        void report(String what, X509Certificate c, KeyAlgorithm alg) {
+        void report(String what, X509Certificate c, KeyAlgorithm alg, String keyAdvice) {
             spec.commandLine().getOut().println("created " + what + ": " + c.getSubjectX500Principal().getName()
                     + ", " + name(alg) + ", valid until " + c.getNotAfter().toInstant() + ", SHA-256 fingerprint "
                     + fingerprint(c));
             spec.commandLine().getOut().println("  certificate: " + outCert + " (0644)");
-            spec.commandLine().getOut().println("  private key: " + outKey + " (0600; keep it on that node only)");
+            spec.commandLine().getOut().println("  private key: " + outKey + " (0600; " + keyAdvice + ")");
         }
     }
 
@@ -170,7 +170,7 @@ final class TlsCommand implements Runnable {
             } catch (PkiException e) {
                 throw ToolException.failed(e.getMessage());
             }
-            report("cluster CA", ca.certificate(), algorithm);
+            report("cluster CA", ca.certificate(), algorithm, "keep it offline; it signs node certificates");
             return ExitCodes.OK;
         }
     }
@@ -215,7 +215,7 @@ final class TlsCommand implements Runnable {
                         + ca.certificate().getNotAfter().toInstant() + "); it will not be trusted after that");
             }
             write(issued);
-            report(what, issued.certificate(), algorithm);
+            report(what, issued.certificate(), algorithm, "copy it to " + node + " only");
             return ExitCodes.OK;
         }
     }
