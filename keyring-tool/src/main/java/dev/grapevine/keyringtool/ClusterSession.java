@@ -220,6 +220,11 @@ final class ClusterSession implements KeyCluster, AutoCloseable {
         int answered = (int) asked.stream().filter(received::containsKey).count();
         progress.step(answered + "/" + asked.size() + " answered in "
                 + String.format(java.util.Locale.ROOT, "%.1f s", (System.nanoTime() - start) / 1e9));
+        if (answered < asked.size()) {
+            Set<String> silent = new TreeSet<>(asked);
+            silent.removeAll(received.keySet());
+            progress.detail("no answer from: " + Progress.names(silent));
+        }
         return answers;
     }
 

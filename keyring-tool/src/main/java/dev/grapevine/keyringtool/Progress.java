@@ -27,6 +27,15 @@ final class Progress {
         err.flush();
     }
 
+    /** Names for a progress line: all of them up to 20, then "and N more". */
+    static String names(java.util.Collection<String> names) {
+        java.util.List<String> l = java.util.List.copyOf(names);
+        if (l.size() <= 20) {
+            return String.join(", ", l);
+        }
+        return String.join(", ", l.subList(0, 20)) + " and " + (l.size() - 20) + " more";
+    }
+
     /** A note (something already done, a warning). */
     void note(String text) {
         err.println("note: " + text);

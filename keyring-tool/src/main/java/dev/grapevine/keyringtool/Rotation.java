@@ -189,8 +189,8 @@ final class Rotation {
             }
             Set<String> names = new TreeSet<>();
             notDone.forEach(a -> names.add(a.node()));
-            progress.step((round == 1 ? "Asking " : "Re-asking ") + names.size() + " not done: " + String.join(", ",
-                    names) + " (attempt " + round + " of " + settings.attempts() + ")");
+            progress.step((round == 1 ? "Asking " : "Re-asking ") + names.size() + (names.size() == 1 ? " member" : " members")
+                    + " not done: " + Progress.names(names) + " (attempt " + round + " of " + settings.attempts() + ")");
             correct(step, listing, notDone);
         }
     }
@@ -221,7 +221,7 @@ final class Rotation {
             // A member joined since the listing: it may lack the new key; list again before a use or remove.
             Set<String> joined = new TreeSet<>(cluster.required(settings.includeFailed()));
             joined.removeAll(listing.byNode().keySet());
-            progress.detail("members joined since the listing (" + String.join(", ", joined) + "); listing again");
+            progress.detail("members joined since the listing (" + Progress.names(joined) + "); listing again");
             allHold = false;
             allPrimary = false;
         }
@@ -232,7 +232,7 @@ final class Rotation {
             if (allHold) {
                 report(cluster.ask(KeyOperation.USE, newKey, use, "Making the new key primary " + Keys.id(newKey)));
             } else {
-                progress.detail("not asking " + String.join(", ", use) + " to use the new key yet: not every member "
+                progress.detail("not asking " + Progress.names(use) + " to use the new key yet: not every member "
                         + "holds it");
             }
         }
@@ -240,7 +240,7 @@ final class Rotation {
             if (allPrimary) {
                 report(cluster.ask(KeyOperation.REMOVE, oldKey, remove, "Removing the old key " + Keys.id(oldKey)));
             } else {
-                progress.detail("not asking " + String.join(", ", remove) + " to remove the old key yet: not every "
+                progress.detail("not asking " + Progress.names(remove) + " to remove the old key yet: not every "
                         + "member uses the new key");
             }
         }

@@ -87,7 +87,7 @@ class RotationTest {
         assertEquals(0, cluster.count(KeyOperation.REMOVE));
         assertEquals(List.of(), cluster.violations);
         assertEquals(List.of(), fileWrites, "the keyring file is not touched when install did not complete");
-        assertTrue(progressText.toString().contains("Re-asking 1 not done: c (attempt 2 of 3)"), progressText.toString());
+        assertTrue(progressText.toString().contains("Re-asking 1 member not done: c (attempt 2 of 3)"), progressText.toString());
         for (String n : List.of("a", "b", "d", "e")) {
             assertEquals(List.of(oldB64, newB64), cluster.keysOf(n), "installed, old key still primary on " + n);
         }
