@@ -24,8 +24,8 @@ import javax.crypto.spec.GCMParameterSpec;
  *
  * <p>The JDK's {@code AES/GCM/NoPadding} does the work (AES-NI and GHASH intrinsics; BouncyCastle
  * is about 25x slower here). Each thread keeps its own {@link Cipher}, re-initialised per message
- * (cheap next to the encryption itself), and its own DRBG for the random 96-bit nonces, so the
- * packet path shares nothing between threads and takes no lock.
+ * (cheap next to the encryption itself), and its own DRBG for the random 96-bit nonces (drawn in
+ * batches), so the packet path shares nothing between threads and takes no lock.
  *
  * <p><b>Threading.</b> Stateless apart from the per-thread state; any thread.
  */
@@ -79,7 +79,7 @@ final class AesGcm {
             srcLen = inLen + pad;
         }
         for (int attempt = 0; ; attempt++) {
-            t.random.nextBytes(t.nonce);
+            t.nextNonce();
             try {
                 t.cipher.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(TAG_SIZE * 8, t.nonce));
                 break;
@@ -162,11 +162,29 @@ final class AesGcm {
         return Opened.accepted(Arrays.copyOf(padded, n - pad));
     }
 
-    /** One thread's cipher, nonce generator and nonce buffer. */
+    /**
+     * One thread's cipher and nonces. Nonces are drawn from the thread's DRBG 128 at a time: the
+     * DRBG's cost is mostly per call (measured here: about 1-5 us for one 12-byte call, about 0.1 us
+     * per nonce in batches), and nonces are public, so holding a batch in memory reveals nothing.
+     */
     private static final class PerThread {
+        private static final int NONCES_PER_DRAW = 128;
+
         final Cipher cipher;
         final SecureRandom random;
         final byte[] nonce = new byte[NONCE_SIZE];
+        private final byte[] pool = new byte[NONCE_SIZE * NONCES_PER_DRAW];
+        private int next = pool.length;
+
+        /** Puts a fresh random nonce in {@link #nonce}. */
+        void nextNonce() {
+            if (next == pool.length) {
+                random.nextBytes(pool);
+                next = 0;
+            }
+            System.arraycopy(pool, next, nonce, 0, NONCE_SIZE);
+            next += NONCE_SIZE;
+        }
 
         PerThread() {
             try {

@@ -2,7 +2,8 @@ package dev.grapevine.crypto;
 
 /**
  * The outcome of opening one packet or stream message with a {@link GossipEnvelope}: either the
- * plaintext for the protocol core, or why the input was refused.
+ * plaintext for the protocol core, or why the input was refused. Immutable apart from the
+ * plaintext array, which belongs to the caller; safe to hand between threads.
  *
  * @param plaintext  the plaintext (owned by the caller), or null when refused
  * @param rejection  why the input was refused, or null when it was accepted
