@@ -60,12 +60,14 @@ final class ClusterSession implements KeyCluster, AutoCloseable {
     private final GrapevineNode node;
     private final Progress progress;
     private final Duration timeout;
+    private final int relayFactor;
     private boolean closed;
 
-    private ClusterSession(GrapevineNode node, Progress progress, Duration timeout) {
+    private ClusterSession(GrapevineNode node, Progress progress, Duration timeout, int relayFactor) {
         this.node = node;
         this.progress = progress;
         this.timeout = timeout;
+        this.relayFactor = relayFactor;
     }
 
     /**
@@ -76,11 +78,12 @@ final class ClusterSession implements KeyCluster, AutoCloseable {
      *                the cluster, port 0
      * @param name    the tool's node name, or null for {@code keyring-tool-<host>-<pid>}
      * @param timeout each query's timeout, or null for Serf's default for the cluster size
+     * @param relayFactor how many other members relay each answer (Serf's relay factor, 0..5)
      * @param ring    the gossip keyring, or null for plaintext
      * @throws ToolException usage (bad address), failed (cannot bind), unreachable (join failed)
      */
-    static ClusterSession open(String cluster, String bind, String name, Duration timeout, Keyring ring,
-                               Progress progress) {
+    static ClusterSession open(String cluster, String bind, String name, Duration timeout, int relayFactor,
+                               Keyring ring, Progress progress) {
         String bindTo = bind != null ? bind : autoBind(cluster);
         String nodeName = name != null ? name : defaultName();
         GrapevineNode.Builder b = GrapevineNode.builder().name(nodeName).bind(bindTo).config(MembershipConfig.lan())
@@ -113,7 +116,7 @@ final class ClusterSession implements KeyCluster, AutoCloseable {
             node.close();
             throw e;
         }
-        return new ClusterSession(node, progress, timeout);
+        return new ClusterSession(node, progress, timeout, relayFactor);
     }
 
     /** The tool's node name. */
@@ -231,7 +234,7 @@ final class ClusterSession implements KeyCluster, AutoCloseable {
     /** Starts one query per chunk of names small enough for Serf's query size limit. */
     private void send(KeyOperation op, byte[] payload, List<String> names, Duration t, QueryCallback callback,
                       List<CompletableFuture<QueryResult>> queries) {
-        QueryOptions opts = QueryOptions.builder().filterNodes(names).timeout(t).build();
+        QueryOptions opts = QueryOptions.builder().filterNodes(names).timeout(t).relayFactor(relayFactor).build();
         try {
             queries.add(node.query(op.queryName(), payload, opts, callback));
         } catch (IllegalArgumentException e) {

@@ -61,6 +61,11 @@ final class KeysCommand implements Runnable {
                         + "6.4s up to 99).")
         Duration timeout;
 
+        @Option(names = "--relay-factor", defaultValue = "0", paramLabel = "N",
+                description = "Members also relay each answer through N other members (0..5), for lossy networks "
+                        + "(default: ${DEFAULT-VALUE}, as serf keys).")
+        int relayFactor;
+
         PrintWriter out() {
             return spec.commandLine().getOut();
         }
@@ -74,7 +79,10 @@ final class KeysCommand implements Runnable {
         }
 
         ClusterSession open(Keyring ring) {
-            return ClusterSession.open(cluster, bind, name, timeout, ring, progress());
+            if (relayFactor < 0 || relayFactor > 5) {
+                throw ToolException.usage("--relay-factor must be 0..5, not " + relayFactor);
+            }
+            return ClusterSession.open(cluster, bind, name, timeout, relayFactor, ring, progress());
         }
     }
 

@@ -121,4 +121,17 @@ class CliTest {
                 "--new-key", key, "--attempts", "0");
         assertEquals(ExitCodes.USAGE, attempts.code(), attempts.toString());
     }
+
+    @Test
+    void theLauncherSaysHowToBuildWhenTheJarIsMissing(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp)
+            throws Exception {
+        java.nio.file.Path bin = java.nio.file.Files.createDirectories(tmp.resolve("bin"));
+        java.nio.file.Path script = java.nio.file.Files.copy(java.nio.file.Path.of("..", "bin", "keyring-tool"),
+                bin.resolve("keyring-tool"));
+        Process p = new ProcessBuilder("sh", script.toString(), "--help").redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS));
+        assertEquals(ExitCodes.USAGE, p.exitValue(), out);
+        assertTrue(out.contains("keyring-tool.jar not found") && out.contains("mvn -q -DskipTests package"), out);
+    }
 }

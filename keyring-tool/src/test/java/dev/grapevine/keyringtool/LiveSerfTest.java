@@ -125,7 +125,7 @@ class LiveSerfTest {
         List<Agent> agents = new ArrayList<>();
         mixedCluster(agents, dir.resolve("serf-1.json"));
         Tool.Result r = Tool.run("keys", "list", "--cluster", agents.get(2).bind(), "--encrypt", oldB64, "--name",
-                "tool-list");
+                "tool-list", "--relay-factor", "2");
         assertEquals(0, r.code(), r.toString());
         assertTrue(r.out().contains(oldB64 + "  [5/5]  primary [5/5]"), r.toString());
         r.noKeyInErr(oldB64);
@@ -266,5 +266,45 @@ class LiveSerfTest {
             assertEquals(List.of(newB64), b64(ring.keys()));
         }
         awaitAlive(agents, 5);
+    }
+
+    /** Ten Serf agents and ten Grapevine nodes: one rotation moves all twenty, nobody fails. */
+    @Test
+    void rotatesATwentyMemberMixedCluster() throws Exception {
+        List<Agent> agents = new ArrayList<>();
+        for (int i = 1; i <= 10; i++) {
+            Agent a = serf.start("serf-" + i, Map.of(), "-encrypt=" + oldB64);
+            agents.add(a);
+            if (i > 1) {
+                assertTrue(serf.join(a, agents.get(0).bind()));
+            }
+        }
+        List<Keyring> rings = new ArrayList<>();
+        for (int i = 1; i <= 10; i++) {
+            Keyring r = Keyring.of(oldKey);
+            rings.add(r);
+            GrapevineNode n = GrapevineNode.builder().name("grapevine-" + i).bind("127.0.0.1:0")
+                    .config(MembershipConfig.lan()).serf(SerfConfig.defaults()).keyring(r).start();
+            nodes.add(n);
+            n.join(agents.get(i - 1).bind());
+        }
+        awaitAlive(agents, 20);
+        Path ops = dir.resolve("ops.json");
+        KeyringFile.of(ops).write(List.of(oldKey));
+        String newB64 = Keys.encode(Keys.generate(32));
+        Tool.Result r = Tool.run("keys", "rotate", "--cluster", nodes.get(3).advertiseAddress().toString(),
+                "--keyring-file", ops.toString(), "--new-key", newB64, "--relay-factor", "1");
+        assertEquals(0, r.code(), r.toString());
+        for (Keyring ring : rings) {
+            assertEquals(List.of(newB64), b64(ring.keys()));
+        }
+        String listed = serfKeys(agents.get(9));
+        assertTrue(listed.lines().anyMatch(l -> l.contains(newB64) && l.contains("[20/20]")) && !listed.contains(oldB64),
+                listed);
+        awaitAlive(agents, 20);
+        for (GrapevineNode n : nodes) {
+            assertTrue(n.serfMembers().stream().noneMatch(m -> m.status() == SerfMemberStatus.FAILED),
+                    n.name() + " holds someone as failed: " + n.serfMembers());
+        }
     }
 }
