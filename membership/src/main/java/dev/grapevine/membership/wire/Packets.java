@@ -48,8 +48,15 @@ public final class Packets {
     public static final int MAX_COMPOUND_PARTS = 255;
     /** The most parts a compound may hold to be read correctly by memberlist 0.2.2 (see class notes). */
     public static final int MAX_INTEROP_COMPOUND_PARTS = 127;
-    /** The most bytes all decompressions within one UDP packet may produce together. */
-    public static final int MAX_DECOMPRESSED_PACKET_BYTES = 1 << 20;
+    /**
+     * The most bytes all decompressions within one UDP packet may produce together: 64 KiB, above
+     * any packet a memberlist peer builds (it fills at most its {@code UDPBufferSize}, at most
+     * 65507, before compressing). It bounds what one small datagram can cost: LZW turns 2.7 KB
+     * into 1 MiB, about 10 ms of decoding on the node's one thread; 64 KiB costs well under 1 ms.
+     * (A memberlist {@code SendBestEffort} payload above the documented {@code UDPBufferSize}
+     * that still compresses into one datagram is the only thing refused that 0.2.2 would take.)
+     */
+    public static final int MAX_DECOMPRESSED_PACKET_BYTES = 64 << 10;
     /** The most compound/compress wrappers {@link #read} unwraps around one message (Go sends at most 2). */
     public static final int MAX_WRAPPER_DEPTH = 4;
     /** The most bytes a compound part can have (the length is a uint16). */

@@ -1,6 +1,8 @@
 package dev.grapevine.membership.wire;
 
 import dev.grapevine.membership.Rejection;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -40,6 +42,11 @@ public final class SignedCodec {
     public static final int MAX_CERTIFICATE_BYTES = 4096;
     /** The largest single proof in a signed push/pull. */
     public static final int MAX_PROOF_BYTES = 64 * 1024;
+    /**
+     * The shortest possible envelope: type, version, flags, name length, a 1-byte name, the
+     * signature and a 1-byte payload. Used to bound counts before allocating for them.
+     */
+    static final int MIN_ENVELOPE_BYTES = 4 + 1 + SIGNATURE_BYTES + 1;
     private static final int FLAG_CERTIFICATE = 1;
     private static final byte[] DOMAIN = "grapevine-signed-v1".getBytes(StandardCharsets.US_ASCII);
 
@@ -123,7 +130,7 @@ public final class SignedCodec {
      * Decodes an envelope (starting with its type byte). Never throws for any content.
      *
      * @return the envelope, or {@link Rejection#MALFORMED} (cut short, bad version or flags, empty
-     *         signer), {@link Rejection#TOO_LARGE} (certificate), {@link Rejection#UNSUPPORTED_TYPE}
+     *         signer or one that is not valid UTF-8), {@link Rejection#TOO_LARGE} (certificate), {@link Rejection#UNSUPPORTED_TYPE}
      *         (a payload that is not alive, suspect, dead or user) or the payload's own rejection
      */
     public static DecodeResult<Message.Signed> decode(byte[] buf, int off, int len) {
@@ -157,7 +164,7 @@ public final class SignedCodec {
             throw new WireException(Rejection.MALFORMED, "signed envelope without a signer");
         }
         need(p, nameLen + SIGNATURE_BYTES, end);
-        String signer = new String(buf, p, nameLen, StandardCharsets.UTF_8);
+        String signer = strictUtf8(buf, p, nameLen);
         p += nameLen;
         byte[] signature = Arrays.copyOfRange(buf, p, p + SIGNATURE_BYTES);
         p += SIGNATURE_BYTES;
@@ -266,7 +273,7 @@ public final class SignedCodec {
         MsgpackReader r = new MsgpackReader(buf, off + 5, (int) bodyLen);
         WireDecoder.PushPullHeader h = WireDecoder.pushPullHeader(r);
         int p = r.pos;
-        if ((long) h.nodes() * 5 > end - p) {
+        if ((long) h.nodes() * (4 + MIN_ENVELOPE_BYTES) > end - p) {
             throw new WireException(Rejection.MALFORMED, "signed push/pull claims more proofs than it holds");
         }
         List<Message.Signed> proofs = new ArrayList<>(h.nodes());
@@ -274,7 +281,7 @@ public final class SignedCodec {
         need(p, 4, end);
         long b = be32(buf, p);
         p += 4;
-        if (b > (end - p) / 5) {
+        if (b > (end - p) / (4 + MIN_ENVELOPE_BYTES)) {
             throw new WireException(Rejection.MALFORMED, "signed push/pull claims more broadcasts than it holds");
         }
         List<Message.Signed> broadcasts = new ArrayList<>((int) b);
@@ -300,6 +307,19 @@ public final class SignedCodec {
             p += (int) m;
         }
         return p;
+    }
+
+    /**
+     * The signer's name, which must be valid UTF-8: it is re-encoded for {@link #signedBytes}, so a
+     * name that does not survive the round trip (replacement characters can also push it past 255
+     * bytes) would make the bytes verified differ from the bytes received.
+     */
+    private static String strictUtf8(byte[] buf, int off, int len) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(buf, off, len)).toString();
+        } catch (CharacterCodingException e) {
+            throw new WireException(Rejection.MALFORMED, "signed envelope signer is not valid UTF-8");
+        }
     }
 
     private static void need(int p, int n, int end) {

@@ -172,8 +172,8 @@ class PacketsTest {
 
     @Test
     void decompressionBudgetIsSharedByThePacket() {
-        // Each part alone decompresses to 600 KiB (within the 1 MiB limit); together they exceed it.
-        byte[] user = new byte[600 << 10];
+        // Each part alone decompresses to 40 KiB (within the 64 KiB limit); together they exceed it.
+        byte[] user = new byte[40 << 10];
         user[0] = 8;
         byte[] z = Packets.compress(user);
         Recorder one = Recorder.read(z);
