@@ -8,21 +8,35 @@ import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.security.spec.AlgorithmParameterSpec;
+import java.util.Arrays;
 import java.util.concurrent.atomic.LongAdder;
 import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
 import org.bouncycastle.crypto.params.Ed25519PublicKeyParameters;
 import org.bouncycastle.jcajce.util.JcaJceHelper;
+import org.bouncycastle.math.ec.rfc7748.X25519;
 import org.bouncycastle.math.ec.rfc8032.Ed25519;
+import org.bouncycastle.tls.AlertDescription;
+import org.bouncycastle.tls.NamedGroup;
+import org.bouncycastle.tls.TlsFatalAlert;
+import org.bouncycastle.tls.crypto.TlsAgreement;
+import org.bouncycastle.tls.crypto.TlsECConfig;
+import org.bouncycastle.tls.crypto.TlsECDomain;
+import org.bouncycastle.tls.crypto.TlsSecret;
 import org.bouncycastle.tls.crypto.Tls13Verifier;
 import org.bouncycastle.tls.crypto.TlsStreamSigner;
 import org.bouncycastle.tls.crypto.impl.jcajce.JcaTlsCrypto;
 import org.bouncycastle.tls.crypto.impl.jcajce.JcaTlsCryptoProvider;
 
 /**
- * BCJSSE's JCA-based crypto (every cipher, hash, key exchange and ECDSA through the JDK's
- * providers) except for Ed25519 signatures in TLS 1.3 CertificateVerify, which go to
- * BouncyCastle's low-level Ed25519: on Java 17 the JDK's Ed25519 is 10-25 times slower, and a
- * mutual handshake signs twice and verifies twice.
+ * BCJSSE's JCA-based crypto (record protection, hashes, HKDF, ECDSA and P-256 key exchange through
+ * the JDK's providers) except for two public-key operations that Java 17's providers do slowly and
+ * BouncyCastle's low-level code does fast:
+ * <ul>
+ *   <li>Ed25519 signatures in TLS 1.3 CertificateVerify (the JDK's Ed25519 is 10-25 times slower; a
+ *       mutual handshake signs twice and verifies twice);</li>
+ *   <li>X25519 key exchange (the JDK's XDH took a quarter of a handshake's CPU time), with RFC 7748's
+ *       all-zero shared secret refused.</li>
+ * </ul>
  */
 final class GrapevineTlsCrypto extends JcaTlsCrypto {
     /** Ed25519 CertificateVerify signatures made here (tests check that the fast path is taken). */
@@ -40,6 +54,54 @@ final class GrapevineTlsCrypto extends JcaTlsCrypto {
         @Override
         public JcaTlsCrypto create(SecureRandom keyRandom, SecureRandom nonceRandom) {
             return new GrapevineTlsCrypto(getHelper(), getAltHelper(), keyRandom, nonceRandom);
+        }
+    }
+
+    /** X25519 key exchanges done here. */
+    static final LongAdder X25519_AGREEMENTS = new LongAdder();
+
+    @Override
+    public TlsECDomain createECDomain(TlsECConfig ecConfig) {
+        if (ecConfig.getNamedGroup() == NamedGroup.x25519) {
+            return X25519Agreement::new;
+        }
+        return super.createECDomain(ecConfig);
+    }
+
+    /** One side of an ephemeral X25519 exchange. */
+    private final class X25519Agreement implements TlsAgreement {
+        private final byte[] privateKey = new byte[X25519.SCALAR_SIZE];
+        private byte[] peer;
+
+        @Override
+        public byte[] generateEphemeral() {
+            X25519.generatePrivateKey(getSecureRandom(), privateKey);
+            byte[] publicKey = new byte[X25519.POINT_SIZE];
+            X25519.generatePublicKey(privateKey, 0, publicKey, 0);
+            return publicKey;
+        }
+
+        @Override
+        public void receivePeerValue(byte[] peerValue) throws IOException {
+            if (peerValue == null || peerValue.length != X25519.POINT_SIZE) {
+                throw new TlsFatalAlert(AlertDescription.illegal_parameter, "X25519 key share of the wrong size");
+            }
+            this.peer = peerValue.clone();
+        }
+
+        @Override
+        public TlsSecret calculateSecret() throws IOException {
+            byte[] shared = new byte[X25519.POINT_SIZE];
+            try {
+                if (peer == null || !X25519.calculateAgreement(privateKey, 0, peer, 0, shared, 0)) {
+                    throw new TlsFatalAlert(AlertDescription.illegal_parameter, "X25519 agreement failed");
+                }
+                X25519_AGREEMENTS.increment();
+                return createSecret(shared);
+            } finally {
+                Arrays.fill(shared, (byte) 0);
+                Arrays.fill(privateKey, (byte) 0);
+            }
         }
     }
 

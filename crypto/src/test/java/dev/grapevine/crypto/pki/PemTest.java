@@ -75,6 +75,18 @@ class PemTest {
     }
 
     @Test
+    void windowsLineEndings() throws Exception {
+        IssuedCertificate node = CA.issue("node-1", KeyAlgorithm.ED25519, Duration.ofHours(1));
+        Path cert = dir.resolve("c.pem");
+        Path key = dir.resolve("k.pem");
+        node.write(cert, key);
+        Files.writeString(cert, Files.readString(cert).replace("\n", "\r\n"));
+        Files.writeString(key, Files.readString(key).replace("\n", "\r\n"));
+        assertEquals(List.of(node.certificate()), Pem.readCertificates(cert));
+        assertArrayEquals(node.privateKey().getEncoded(), Pem.readPrivateKey(key).getEncoded());
+    }
+
+    @Test
     void writeReplacesAtomicallyAndTightensPermissions() throws Exception {
         Path key = dir.resolve("k.pem");
         Files.writeString(key, "old");

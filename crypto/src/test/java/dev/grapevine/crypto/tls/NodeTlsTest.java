@@ -57,6 +57,7 @@ class NodeTlsTest {
         NodeTls b = node(ca, "node-b", alg);
         long signs = GrapevineTlsCrypto.ED25519_SIGNATURES.sum();
         long verifies = GrapevineTlsCrypto.ED25519_VERIFICATIONS.sum();
+        long agreements = GrapevineTlsCrypto.X25519_AGREEMENTS.sum();
         SSLEngine client = a.newClientEngine("node-b");
         SSLEngine server = b.newServerEngine();
         Exception failure = Handshakes.run(client, server);
@@ -72,6 +73,8 @@ class NodeTlsTest {
         long expected = alg == KeyAlgorithm.ED25519 ? 2 : 0;
         assertEquals(expected, GrapevineTlsCrypto.ED25519_SIGNATURES.sum() - signs);
         assertEquals(expected, GrapevineTlsCrypto.ED25519_VERIFICATIONS.sum() - verifies);
+        // The key exchange is X25519 (first in BCJSSE's preference), done by BouncyCastle on both sides.
+        assertEquals(2, GrapevineTlsCrypto.X25519_AGREEMENTS.sum() - agreements);
     }
 
     @Test
