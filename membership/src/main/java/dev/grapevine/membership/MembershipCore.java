@@ -97,6 +97,10 @@ public final class MembershipCore {
     private final Interner interner;
     /** Signing mode when set: our claims are signed, others' must be. */
     private final ClaimAuthority authority;
+    /** Failed verifications that cost a certificate or signature check (signing mode). */
+    private long costlyRefusals;
+    /** Failed verifications after which the rest of one signed push/pull is dropped unchecked. */
+    public static final int MAX_FAILED_PROOFS = 32;
     /** Asked before an alive adds a member or moves one to another address. */
     private final Admission admission;
     /** Signing mode: envelopes of user messages, by payload, so relays forward the originator's signature. */
@@ -939,11 +943,30 @@ public final class MembershipCore {
                 return true;
             }
             case UNKNOWN_SIGNER -> reject(from, Rejection.UNKNOWN_SIGNER, "no certificate known for " + s.signer());
-            case UNTRUSTED_CERTIFICATE -> reject(from, Rejection.UNTRUSTED_CERTIFICATE,
-                    "certificate of " + s.signer() + " is not trusted");
-            default -> reject(from, Rejection.BAD_SIGNATURE, "signature of " + s.signer() + " does not verify");
+            case UNTRUSTED_CERTIFICATE -> {
+                costlyRefusals++;
+                reject(from, Rejection.UNTRUSTED_CERTIFICATE, "certificate of " + s.signer() + " is not trusted");
+            }
+            default -> {
+                costlyRefusals++;
+                reject(from, Rejection.BAD_SIGNATURE, "signature of " + s.signer() + " does not verify");
+            }
         }
         return false;
+    }
+
+    /**
+     * Whether a signed push/pull has cost too many failed verifications (each a certificate or
+     * signature check) to go on with: an honest peer's proofs verify, so after
+     * {@link #MAX_FAILED_PROOFS} failures the rest of it is dropped rather than checked.
+     */
+    private boolean tooManyFailedProofs(long refusalsAtStart, NodeAddress from) {
+        if (costlyRefusals - refusalsAtStart < MAX_FAILED_PROOFS) {
+            return false;
+        }
+        reject(from, Rejection.BAD_SIGNATURE, "signed push/pull abandoned after " + MAX_FAILED_PROOFS
+                + " proofs that do not verify");
+        return true;
     }
 
     private void onAlive(Alive a, NodeAddress from, byte[] proof, Admission.Evidence evidence) {
@@ -1529,7 +1552,11 @@ public final class MembershipCore {
      * only makes this node suspect it, in its own name, as memberlist's merge does.
      */
     private void mergeSigned(SignedPushPull spp, NodeAddress from) {
+        long refusalsAtStart = costlyRefusals;
         for (Signed proof : spp.proofs()) {
+            if (tooManyFailedProofs(refusalsAtStart, from)) {
+                return;
+            }
             Message in = proof.inner();
             if (in instanceof Alive || (in instanceof Dead d && d.node().equals(d.from()))) {
                 onSigned(proof, from);
@@ -1554,6 +1581,9 @@ public final class MembershipCore {
         // Recent signed user messages first: what the delegate's state then replays (Serf's events)
         // has already arrived with its signature, and the delegate drops the unsigned copy.
         for (Signed b : spp.broadcasts()) {
+            if (tooManyFailedProofs(refusalsAtStart, from)) {
+                return;
+            }
             if (b.inner() instanceof User) {
                 onSigned(b, from);
             } else {
@@ -1844,6 +1874,19 @@ public final class MembershipCore {
         }
         delegate.event(event);
         host.emit(event);
+    }
+
+    /**
+     * Counts input the host refused before it reached the core (a stream its framer could not
+     * delimit, for example) under the same typed reasons as the core's own refusals, so that every
+     * refusal shows in {@link CoreMetrics#rejections()}. Core thread, like every input.
+     *
+     * @param from   where the input came from, or null if unknown
+     * @param reason why it was refused
+     * @param detail a short description for the host's log
+     */
+    public void noteRejected(NodeAddress from, Rejection reason, String detail) {
+        reject(from, Objects.requireNonNull(reason, "reason"), detail);
     }
 
     private void reject(NodeAddress from, Rejection reason, String detail) {

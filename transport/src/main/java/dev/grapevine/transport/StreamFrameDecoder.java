@@ -6,6 +6,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
+import java.net.SocketAddress;
 import java.util.List;
 
 /**
@@ -55,9 +56,21 @@ final class StreamFrameDecoder extends ByteToMessageDecoder {
         }
     };
 
+    /** Where a refused stream is reported with its typed reason (the core counts it). */
+    @FunctionalInterface
+    interface RefusalSink {
+        /**
+         * @param remote the connection's peer
+         * @param reason why the framer refused the stream
+         * @param detail a short description
+         */
+        void refused(SocketAddress remote, Rejection reason, String detail);
+    }
+
     private final int maxFrameBytes;
     private final TransportCounters counters;
     private final RateLimitedLog log;
+    private final RefusalSink refusals;
     private StreamFramer framer;
     private boolean failed;
 
@@ -67,6 +80,17 @@ final class StreamFrameDecoder extends ByteToMessageDecoder {
      * @param log           where refusals are logged (rate-limited, debug)
      */
     StreamFrameDecoder(int maxFrameBytes, TransportCounters counters, RateLimitedLog log) {
+        this(maxFrameBytes, counters, log, (remote, reason, detail) -> { });
+    }
+
+    /**
+     * @param maxFrameBytes the longest message accepted
+     * @param counters      where oversized frames are counted
+     * @param log           where refusals are logged (rate-limited, debug)
+     * @param refusals      where every refusal is reported with its reason
+     */
+    StreamFrameDecoder(int maxFrameBytes, TransportCounters counters, RateLimitedLog log, RefusalSink refusals) {
+        this.refusals = refusals;
         this.maxFrameBytes = maxFrameBytes;
         this.counters = counters;
         this.log = log;
@@ -95,6 +119,7 @@ final class StreamFrameDecoder extends ByteToMessageDecoder {
             }
             log.debug("stream from " + ctx.channel().remoteAddress() + " refused: " + framer.rejection() + " ("
                     + framer.detail() + ")");
+            refusals.refused(ctx.channel().remoteAddress(), framer.rejection(), "stream frame: " + framer.detail());
             ctx.close();
             return;
         }

@@ -1,9 +1,13 @@
 package dev.grapevine.transport;
 
 import dev.grapevine.membership.MembershipCore;
+import dev.grapevine.membership.NodeAddress;
+import dev.grapevine.membership.Rejection;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.ssl.SslHandler;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 
 /**
  * Builds the pipeline of every stream connection, inbound and outbound, in this one place:
@@ -90,7 +94,7 @@ final class StreamPipelines {
         if (labelled) {
             p.addLast(StreamLabelHandlers.NAME, new StreamLabelHandlers.Reader(envelope));
         }
-        p.addLast(FRAMES, new StreamFrameDecoder(maxStreamBytes, counters, log));
+        p.addLast(FRAMES, new StreamFrameDecoder(maxStreamBytes, counters, log, this::frameRefused));
         p.addLast(STREAM, new InboundStreamHandler(core, envelope, counters, log, maxConcurrent, streamTimeoutNanos,
                 tls));
     }
@@ -116,8 +120,14 @@ final class StreamPipelines {
         if (labelled) {
             p.addLast(StreamLabelHandlers.NAME, new StreamLabelHandlers.Writer(envelope.labelHeader()));
         }
-        p.addLast(FRAMES, new StreamFrameDecoder(maxStreamBytes, counters, log));
+        p.addLast(FRAMES, new StreamFrameDecoder(maxStreamBytes, counters, log, this::frameRefused));
         p.addLast(STREAM, handler);
+    }
+
+    /** Counts a stream the framer refused in the core's rejections, by reason. */
+    private void frameRefused(SocketAddress remote, Rejection reason, String detail) {
+        core.noteRejected(remote instanceof InetSocketAddress isa && !isa.isUnresolved()
+                ? NodeAddress.of(isa) : null, reason, detail);
     }
 
     /** An SslHandler whose handshake is bounded by the stream's own deadline, not a timer of its own. */

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.grapevine.membership.Rejection;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -187,6 +188,18 @@ class StreamFrameDecoderTest {
         assertNull(ch.readInbound());
         assertFalse(ch.isOpen());
         assertEquals(0, counters.framesTooLarge, "garbage is not counted as too large");
+        assertFalse(ch.finish());
+        assertAllInputReleased();
+    }
+
+    @Test
+    void everyRefusalIsReportedWithItsReason() {
+        List<Rejection> reasons = new ArrayList<>();
+        EmbeddedChannel ch = new EmbeddedChannel(new StreamFrameDecoder(MAX, counters,
+                new RateLimitedLog(org.slf4j.LoggerFactory.getLogger(getClass()), TimeUnit.SECONDS.toNanos(1)),
+                (remote, reason, detail) -> reasons.add(reason)));
+        feed(ch, new byte[] {42, 1, 2, 3}, 0, 4);
+        assertEquals(List.of(Rejection.UNKNOWN_TYPE), reasons);
         assertFalse(ch.finish());
         assertAllInputReleased();
     }

@@ -23,7 +23,9 @@ import java.util.Objects;
  *
  * <p>Limits (named after memberlist's): {@link #MAX_STREAM_BYTES} for a push/pull's user state and
  * a user message (and, in memberlist, the encrypted envelope), {@link #MAX_PUSH_PULL_NODES} node
- * records, {@link #MAX_DECOMPRESSED_STREAM_BYTES} after decompression.
+ * records, {@link #MAX_DECOMPRESSED_STREAM_BYTES} after decompression, and at most
+ * {@link #MAX_EXPANSION} times the compressed size (with a floor of {@link #EXPANSION_FLOOR_BYTES}),
+ * so that a small LZW "bomb" cannot make the node's single thread expand tens of megabytes.
  *
  * <p>Thread-safety: all methods are static, keep no shared mutable state and are thread-safe.
  */
@@ -32,6 +34,13 @@ public final class Streams {
     public static final int MAX_STREAM_BYTES = 20 << 20;
     /** The most bytes a compressed stream message may decompress to (newer memberlist: 2 x 20 MiB). */
     public static final int MAX_DECOMPRESSED_STREAM_BYTES = 40 << 20;
+    /**
+     * The most a compressed stream message may expand relative to its compressed size. Real
+     * push/pull state compresses a few times over; only crafted input comes near this.
+     */
+    public static final int MAX_EXPANSION = 64;
+    /** Decompressing up to this many bytes is always allowed, whatever the ratio. */
+    public static final int EXPANSION_FLOOR_BYTES = 1 << 20;
     /** The most node records a push/pull may claim (newer memberlist's limit). */
     public static final int MAX_PUSH_PULL_NODES = 1 << 20;
 
@@ -67,6 +76,17 @@ public final class Streams {
         }
     }
 
+    /**
+     * The most bytes a compressed stream message of {@code compressedLen} bytes may expand to.
+     *
+     * @param compressedLen the compressed message's size
+     * @return the budget, at most {@link #MAX_DECOMPRESSED_STREAM_BYTES}
+     */
+    static int decompressionBudget(int compressedLen) {
+        long ratio = (long) compressedLen * MAX_EXPANSION;
+        return (int) Math.min(MAX_DECOMPRESSED_STREAM_BYTES, Math.max(EXPANSION_FLOOR_BYTES, ratio));
+    }
+
     private static Message readOrThrow(byte[] buf, int off, int len) {
         if (len == 0) {
             throw new WireException(Rejection.EMPTY, "empty stream message");
@@ -74,7 +94,7 @@ public final class Streams {
         int type = buf[off] & 0xff;
         if (type == MessageType.COMPRESS.code()) {
             byte[] inner = WireDecoder.decompressBody(new MsgpackReader(buf, off + 1, len - 1),
-                    MAX_DECOMPRESSED_STREAM_BYTES);
+                    decompressionBudget(len));
             if (inner.length == 0) {
                 throw new WireException(Rejection.EMPTY, "compressed stream message holds no data");
             }

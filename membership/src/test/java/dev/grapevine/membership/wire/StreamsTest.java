@@ -5,6 +5,7 @@ import static dev.grapevine.membership.wire.TestSupport.hex;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.grapevine.membership.Rejection;
 import java.util.ArrayList;
@@ -101,6 +102,20 @@ class StreamsTest {
         byte[] huge = new byte[Streams.MAX_DECOMPRESSED_STREAM_BYTES + 1];
         huge[0] = 8;
         assertEquals(Rejection.TOO_LARGE, reason(read(Packets.compress(huge))));
+    }
+
+    @Test
+    void smallCompressedMessagesCannotExpandWithoutBound() {
+        // 4 MiB of one byte compresses to a few KiB: far beyond MAX_EXPANSION times its size
+        byte[] bomb = new byte[4 << 20];
+        bomb[0] = 8;
+        byte[] compressed = Packets.compress(bomb);
+        assertTrue(compressed.length * (long) Streams.MAX_EXPANSION < bomb.length, "a real bomb");
+        assertEquals(Rejection.TOO_LARGE, reason(read(compressed)));
+        // under the floor, any ratio is accepted
+        assertEquals(Streams.EXPANSION_FLOOR_BYTES, Streams.decompressionBudget(10));
+        assertEquals(Streams.MAX_DECOMPRESSED_STREAM_BYTES, Streams.decompressionBudget(Integer.MAX_VALUE));
+        assertEquals(64 * 100_000, Streams.decompressionBudget(100_000));
     }
 
     @Test

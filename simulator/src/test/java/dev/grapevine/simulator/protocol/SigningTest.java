@@ -8,6 +8,7 @@ import dev.grapevine.membership.ClaimAuthority;
 import dev.grapevine.membership.CoreMetrics;
 import dev.grapevine.membership.MemberState;
 import dev.grapevine.membership.MembershipConfig;
+import dev.grapevine.membership.MembershipCore;
 import dev.grapevine.membership.MembershipEvent;
 import dev.grapevine.membership.NodeAddress;
 import dev.grapevine.membership.Rejection;
@@ -247,5 +248,31 @@ class SigningTest {
         assertEquals(10, signers.size(), "every node, the sender included, delivers it once");
         assertEquals(9, signers.stream().filter("node-4"::equals).count(),
                 "relays forward the sender's signature: " + signers);
+    }
+
+    @Test
+    void aPushPullFullOfBadProofsCostsABoundedNumberOfChecks() {
+        Simulation sim = signedCluster(68, 5);
+        ClaimAuthority mallory = sim.ca().issue("node-4");
+        sim.identity("node-4", mallory);
+        converge(sim);
+        NodeAddress addr = sim.node("node-4").address();
+        // 200 alives for made-up nodes, each "signed by" that node but carrying mallory's
+        // certificate: every one would cost a certificate check
+        List<Message.Signed> proofs = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            String ghost = "ghost-" + i;
+            byte[] env = signed(mallory, ghost, new Message.Alive(1, ghost, addr.ip(), 9000 + i, null, VSN), true);
+            proofs.add(SignedCodec.decode(env, 0, env.length).value());
+        }
+        byte[] stream = WireEncoder.encode(new Message.SignedPushPull(false, proofs, List.of(), new byte[0]));
+        MembershipCore target = sim.core("node-0");
+        long before = target.metrics().rejections().getOrDefault(Rejection.UNTRUSTED_CERTIFICATE, 0L);
+        target.handleStream(addr, stream, 0, stream.length);
+
+        long checked = target.metrics().rejections().getOrDefault(Rejection.UNTRUSTED_CERTIFICATE, 0L) - before;
+        assertEquals(MembershipCore.MAX_FAILED_PROOFS, checked, "the rest of the push/pull is dropped unchecked");
+        assertNull(target.selfCheck(true));
+        assertEquals(5, target.numMembers());
     }
 }
