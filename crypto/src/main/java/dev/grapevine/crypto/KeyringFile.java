@@ -2,25 +2,17 @@ package dev.grapevine.crypto;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
-import java.util.Set;
 
 /**
  * A keyring file in Serf's format (the agent's {@code -keyring-file}): a JSON array of the keys in
@@ -54,9 +46,6 @@ import java.util.Set;
 public final class KeyringFile {
     /** The largest keyring file read (about a thousand 32-byte keys). */
     public static final int MAX_FILE_BYTES = 64 * 1024;
-
-    private static final Set<PosixFilePermission> OWNER_ONLY =
-            EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
 
     private final Path path;
 
@@ -402,57 +391,6 @@ public final class KeyringFile {
     }
 
     private void writeAtomically(byte[] content) throws IOException {
-        Path target = followLink(path);
-        Path dir = target.toAbsolutePath().getParent();
-        Path tmp = createOwnerOnly(dir, target.getFileName().toString());
-        boolean moved = false;
-        try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-                ByteBuffer buf = ByteBuffer.wrap(content);
-                while (buf.hasRemaining()) {
-                    ch.write(buf);
-                }
-                ch.force(true);
-            }
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-            moved = true;
-        } finally {
-            if (!moved) {
-                Files.deleteIfExists(tmp);
-            }
-        }
-        syncDirectory(dir);
-    }
-
-    private static Path followLink(Path p) throws IOException {
-        if (!Files.isSymbolicLink(p)) {
-            return p;
-        }
-        try {
-            return p.toRealPath();
-        } catch (NoSuchFileException e) {
-            Path link = Files.readSymbolicLink(p);
-            Path parent = p.toAbsolutePath().getParent();
-            return parent == null ? link : parent.resolve(link);
-        }
-    }
-
-    private static Path createOwnerOnly(Path dir, String name) throws IOException {
-        String prefix = "." + name + ".";
-        if (dir.getFileSystem().supportedFileAttributeViews().contains("posix")) {
-            Path tmp = Files.createTempFile(dir, prefix, ".tmp", PosixFilePermissions.asFileAttribute(OWNER_ONLY));
-            Files.setPosixFilePermissions(tmp, OWNER_ONLY); // whatever the umask did
-            return tmp;
-        }
-        // Non-POSIX (Windows): the temporary file inherits the directory's ACL.
-        return Files.createTempFile(dir, prefix, ".tmp");
-    }
-
-    private static void syncDirectory(Path dir) {
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
-        } catch (IOException | UnsupportedOperationException e) {
-            // not every platform can open or sync a directory; the rename itself is atomic
-        }
+        SecureFiles.writeAtomically(path, content, true);
     }
 }

@@ -1,5 +1,6 @@
 package dev.grapevine.crypto.pki;
 
+import dev.grapevine.crypto.SecureFiles;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -160,7 +161,7 @@ public final class Pem {
             throw new PkiException(file + ": cannot encode certificates: " + e.getMessage(), e);
         }
         byte[] bytes = out.toString().getBytes(StandardCharsets.US_ASCII);
-        SecureFiles.writeAtomically(file, bytes, false);
+        write(file, bytes, false);
     }
 
     /**
@@ -186,9 +187,18 @@ public final class Pem {
         }
         byte[] bytes = out.toString().getBytes(StandardCharsets.US_ASCII);
         try {
-            SecureFiles.writeAtomically(file, bytes, true);
+            write(file, bytes, true);
         } finally {
             Arrays.fill(bytes, (byte) 0);
+        }
+    }
+
+    private static void write(Path file, byte[] bytes, boolean secret) {
+        try {
+            SecureFiles.writeAtomically(file, bytes, secret);
+        } catch (IOException e) {
+            throw new PkiException(file + ": cannot write (" + e.getClass().getSimpleName() + ": " + e.getMessage()
+                    + ")", e);
         }
     }
 
