@@ -73,6 +73,18 @@ final class AgentCommand implements Callable<Integer> {
                     + "back to it. The file must exist. Not with --encrypt.")
     Path keyringFile;
 
+    @Option(names = "--gossip-verify-incoming", arity = "1", defaultValue = "true", paramLabel = "true|false",
+            description = "memberlist's GossipVerifyIncoming: false also accepts plaintext gossip, for turning "
+                    + "encryption on in a running cluster in steps (see --gossip-verify-outgoing). Needs --encrypt or "
+                    + "--keyring-file (default: ${DEFAULT-VALUE}).")
+    boolean gossipVerifyIncoming;
+
+    @Option(names = "--gossip-verify-outgoing", arity = "1", defaultValue = "true", paramLabel = "true|false",
+            description = "memberlist's GossipVerifyOutgoing: false sends plaintext although a key is set. To turn "
+                    + "encryption on in a running cluster, restart every node with a key and both false, then with "
+                    + "outgoing true, then with incoming true. Needs --encrypt or --keyring-file "
+                    + "(default: ${DEFAULT-VALUE}).")
+    boolean gossipVerifyOutgoing;
 
     @Option(names = "--tls", defaultValue = "off", paramLabel = "off|required",
             description = "Mutual TLS on every stream (push/pull, stream ping). required: no plaintext at all; a "
@@ -132,6 +144,10 @@ final class AgentCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("grapevine agent: " + e.getMessage());
             return 1;
         }
+        if (keyring == null && (!gossipVerifyIncoming || !gossipVerifyOutgoing)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--gossip-verify-incoming and "
+                    + "--gossip-verify-outgoing need --encrypt or --keyring-file");
+        }
         EventLog log = new EventLog(System.out);
         NodeAgentApi[] api = new NodeAgentApi[1];
         GrapevineNode.Builder builder = GrapevineNode.builder()
@@ -146,9 +162,7 @@ final class AgentCommand implements Callable<Integer> {
         if (advertise != null) {
             builder.advertise(advertise);
         }
-        if (keyring != null) {
-            builder.keyring(keyring);
-        }
+        applyGossipVerify(builder, keyring);
         security.apply(builder);
         GrapevineNode node = builder.start();
         api[0] = new NodeAgentApi(node);
@@ -158,7 +172,9 @@ final class AgentCommand implements Callable<Integer> {
             LOG.info("node {} running on {} (advertising {}), preset {}, {}", name, node.boundAddress(),
                     node.advertiseAddress(), preset, (keyring == null ? "gossip not encrypted"
                             : "gossip encrypted (" + keyring.size() + (keyring.size() == 1 ? " key" : " keys")
-                            + (keyringFile == null ? "" : ", keyring file " + keyringFile) + ")")
+                            + (keyringFile == null ? "" : ", keyring file " + keyringFile)
+                            + (gossipVerifyOutgoing ? "" : ", sending plaintext")
+                            + (gossipVerifyIncoming ? "" : ", accepting plaintext") + ")")
                             + ", " + security.describe());
             if (http != null) {
                 httpApi = new HttpApi(httpAddress(http), api[0]);
@@ -198,6 +214,17 @@ final class AgentCommand implements Callable<Integer> {
                 }
                 node.close();
             }
+        }
+    }
+
+    /**
+     * Sets the keyring and {@code --gossip-verify-incoming/-outgoing} on the builder; without a
+     * keyring, nothing (the flags were checked to be at their defaults).
+     */
+    void applyGossipVerify(GrapevineNode.Builder builder, Keyring keyring) {
+        if (keyring != null) {
+            builder.keyring(keyring).gossipVerifyIncoming(gossipVerifyIncoming)
+                    .gossipVerifyOutgoing(gossipVerifyOutgoing);
         }
     }
 

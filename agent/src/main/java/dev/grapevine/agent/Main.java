@@ -10,9 +10,10 @@ import picocli.CommandLine.Command;
  * grapevine agent --name NAME --bind HOST:PORT [--advertise HOST:PORT] [--join HOST:PORT,...]
  *                 [--tag k=v ...] [--preset lan|wan|local] [--http [HOST:]PORT]
  *                 [--encrypt BASE64 | --keyring-file FILE]
+ *                 [--gossip-verify-incoming true|false] [--gossip-verify-outgoing true|false]
  *                 [--tls off|required] [--tls-ca F --tls-cert F --tls-key F]
  *                 [--signing off|on] [--identity-cert F --identity-key F]
- * grapevine demo [--nodes 5]
+ * grapevine demo [--nodes 5] [--preset lan|wan|local] [--plain]
  * </pre>
  */
 @Command(name = "grapevine", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,

@@ -123,6 +123,19 @@ class AgentCommandTest {
     }
 
     @Test
+    void gossipVerifyFlagsDefaultToTrueAndNeedAKey() {
+        AgentCommand d = new AgentCommand();
+        new CommandLine(d).parseArgs("--name", "n1");
+        assertTrue(d.gossipVerifyIncoming && d.gossipVerifyOutgoing);
+        AgentCommand c = new AgentCommand();
+        new CommandLine(c).parseArgs("--name", "n1", "--gossip-verify-incoming", "false", "--gossip-verify-outgoing=false");
+        assertFalse(c.gossipVerifyIncoming || c.gossipVerifyOutgoing);
+        assertFails(2, "--gossip-verify-incoming and --gossip-verify-outgoing need --encrypt or --keyring-file",
+                run("--gossip-verify-outgoing", "false"));
+        assertFails(2, "Invalid value for option '--gossip-verify-incoming'", run("--gossip-verify-incoming", "maybe"));
+    }
+
+    @Test
     void aBadEncryptKeyFailsAtStartWithoutShowingIt() {
         Object[] notBase64 = run("--encrypt", "not*base64");
         assertFails(2, "'--encrypt': not valid base64", notBase64);

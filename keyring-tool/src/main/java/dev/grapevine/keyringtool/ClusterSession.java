@@ -80,16 +80,21 @@ final class ClusterSession implements KeyCluster, AutoCloseable {
      * @param timeout each query's timeout, or null for Serf's default for the cluster size
      * @param relayFactor how many other members relay each answer (Serf's relay factor, 0..5)
      * @param ring    the gossip keyring, or null for plaintext
+     * @param security TLS and signing (its node name must be {@code name}), or null for neither
      * @throws ToolException usage (bad address), failed (cannot bind), unreachable (join failed)
      */
     static ClusterSession open(String cluster, String bind, String name, Duration timeout, int relayFactor,
-                               Keyring ring, Progress progress) {
+                               Keyring ring, NodeSecurity security, Progress progress) {
         String bindTo = bind != null ? bind : autoBind(cluster);
         String nodeName = name != null ? name : defaultName();
         GrapevineNode.Builder b = GrapevineNode.builder().name(nodeName).bind(bindTo).config(MembershipConfig.lan())
                 .serf(SerfConfig.defaults()).tags(Map.of("role", "keyring-tool"));
         if (ring != null) {
             b.keyring(ring);
+        }
+        boolean secured = security != null && security.enabled();
+        if (secured) {
+            security.apply(b);
         }
         GrapevineNode node;
         try {
@@ -100,7 +105,8 @@ final class ClusterSession implements KeyCluster, AutoCloseable {
             throw ToolException.failed("cannot start the tool's node on " + bindTo + ": " + e.getMessage());
         }
         progress.step("Joining " + cluster + " as " + nodeName + " (" + node.advertiseAddress() + ")"
-                + (ring == null ? ", plaintext gossip" : ", encrypted gossip"));
+                + (ring == null ? ", plaintext gossip" : ", encrypted gossip") + (secured ? ", " + security.describe()
+                : ""));
         try {
             node.join(cluster);
         } catch (JoinException e) {
@@ -108,7 +114,9 @@ final class ClusterSession implements KeyCluster, AutoCloseable {
             throw new ToolException(ExitCodes.UNREACHABLE, "cannot join the cluster at " + cluster + ": "
                     + String.join("; ", e.failures()) + (ring == null
                     ? " (if the cluster encrypts its gossip, give --keyring-file or --encrypt)"
-                    : " (check that the cluster holds the key given by --keyring-file or --encrypt)"));
+                    : " (check that the cluster holds the key given by --keyring-file or --encrypt)")
+                    + (secured ? "; with " + security.describe() + ": check that the cluster uses the same --tls and"
+                    + " --signing settings and that --tls-ca is its CA" : ""));
         } catch (IllegalArgumentException e) {
             node.close();
             throw ToolException.usage("--cluster: " + e.getMessage());

@@ -19,6 +19,7 @@ import picocli.CommandLine.Spec;
  * keyring-tool keyring init|list|install|use|remove --file F [--key K]      (offline, on a keyring file)
  * keyring-tool keys list|install|use|remove --cluster HOST:PORT [--keyring-file F | --encrypt K] [--key K]
  * keyring-tool keys rotate --cluster HOST:PORT --keyring-file F --new-key K [--dry-run]
+ *     (live commands, for a cluster with TLS and signing: [--tls-ca F --tls-cert F --tls-key F] [--signing on])
  * keyring-tool tls ca create | tls cert create | identity create
  * keyring-tool generate-completion
  * </pre>

@@ -52,9 +52,39 @@ final class KeysCommand implements Runnable {
                 + "the local address that routes to --cluster, a free port).")
         String bind;
 
-        @Option(names = "--name", paramLabel = "NAME", description = "The tool's member name (default: "
-                + "keyring-tool-<host>-<pid>).")
+        @Option(names = "--name", paramLabel = "NAME", description = "The tool's member name (default: the name "
+                + "in --tls-cert or --identity-cert when TLS or signing is on, else keyring-tool-<host>-<pid>).")
         String name;
+
+        @Option(names = "--tls", paramLabel = "off|required", description = "Mutual TLS on the tool's streams, for a "
+                + "cluster started with --tls required (default: required when --tls-cert is given, else off).")
+        String tls;
+
+        @Option(names = "--tls-ca", paramLabel = "FILE", description = "The cluster CA certificate(s), PEM (for TLS "
+                + "and --signing on).")
+        Path tlsCa;
+
+        @Option(names = "--tls-cert", paramLabel = "FILE", description = "The tool's certificate from the cluster CA, "
+                + "PEM; its SAN DNS entry is the tool's member name (make one with: keyring-tool tls cert create "
+                + "--node keyring-tool ...).")
+        Path tlsCert;
+
+        @Option(names = "--tls-key", paramLabel = "FILE", description = "The private key of --tls-cert, PEM PKCS#8: "
+                + "Ed25519 or ECDSA P-256.")
+        Path tlsKey;
+
+        @Option(names = "--signing", paramLabel = "off|on", description = "Sign the tool's membership claims and "
+                + "messages, for a cluster started with --signing on: with --tls-cert/--tls-key (then Ed25519) unless "
+                + "--identity-cert/--identity-key are given; needs --tls-ca (default: off).")
+        String signing;
+
+        @Option(names = "--identity-cert", paramLabel = "FILE", description = "Signing: a separate Ed25519 certificate "
+                + "from the cluster CA naming the tool's member, PEM (with --identity-key).")
+        Path identityCert;
+
+        @Option(names = "--identity-key", paramLabel = "FILE", description = "Signing: the Ed25519 private key of "
+                + "--identity-cert, PEM PKCS#8.")
+        Path identityKey;
 
         @Option(names = "--timeout", paramLabel = "DURATION", converter = Durations.class,
                 description = "How long each query waits for answers, e.g. 5s (default: Serf's, 3.2s up to 9 members, "
@@ -78,11 +108,27 @@ final class KeysCommand implements Runnable {
             return Keys.parse(value, option, KeyringTool.root(spec).stdin());
         }
 
+        /**
+         * The TLS and signing settings, checked as the agent checks its own ({@link NodeSecurity});
+         * TLS is required when a certificate is given unless {@code --tls off}.
+         */
+        NodeSecurity security() {
+            String mode = tls != null ? tls : (tlsCert != null || tlsKey != null) ? "required" : "off";
+            try {
+                return NodeSecurity.load(name, new NodeSecurity.Flags(mode, tlsCa, tlsCert, tlsKey, signing,
+                        identityCert, identityKey));
+            } catch (IllegalArgumentException e) {
+                throw ToolException.usage(e.getMessage());
+            }
+        }
+
         ClusterSession open(Keyring ring) {
             if (relayFactor < 0 || relayFactor > 5) {
                 throw ToolException.usage("--relay-factor must be 0..5, not " + relayFactor);
             }
-            return ClusterSession.open(cluster, bind, name, timeout, relayFactor, ring, progress());
+            NodeSecurity security = security();
+            return ClusterSession.open(cluster, bind, security.enabled() ? security.nodeName() : name, timeout,
+                    relayFactor, ring, security, progress());
         }
     }
 

@@ -21,7 +21,8 @@ import java.util.regex.Pattern;
  * Real HashiCorp Serf agents (Debian's serf 0.9.4) on 127.0.0.1 for interop tests: each with an
  * explicit {@code -bind} and {@code -rpc-addr} port, started and stopped by this fixture only (by
  * PID), queried through the {@code serf} CLI's RPC. Close it to stop every agent it started.
- * Public, and published in the agent's test-jar, for the cluster benchmark ({@code benchmarks}).
+ * Public, in its own module ({@code testkit}), for the tests of {@code agent} and {@code keyring-tool} and
+ * for the cluster benchmark ({@code benchmarks}).
  */
 public final class SerfAgents implements AutoCloseable {
 
