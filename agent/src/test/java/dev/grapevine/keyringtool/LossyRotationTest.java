@@ -55,6 +55,9 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>Needs root, {@code ip} and {@code nft} (apt-get install nftables); skipped with the reason
  * otherwise. The cluster is shared by the tests, which run in order. Runs in about 70 s (the 20
  * JVMs take about 25 s to start and converge on two cores).
+ *
+ * <p>It lives in the agent module's tests (in keyring-tool's package, for the tool's key helpers)
+ * because it needs both the agent and the tool on its classpath, and the agent depends on the tool.
  */
 @Tag("integration")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
