@@ -609,6 +609,16 @@ public final class GrapevineNode implements AutoCloseable {
         return runtime.keyQuery(s -> s.listKeys(0));
     }
 
+    /**
+     * Keyring recovery on demand (tests): asks {@code peer} at {@code address} for its keyring over
+     * TLS; adopted only under the usual rule. Not on the event loop.
+     *
+     * @return completes on the event loop with the outcome
+     */
+    CompletableFuture<KeyringRecovery.Outcome> recoverKeyringFrom(NodeAddress address, String peer) {
+        return runtime.recoverKeyringFrom(address, peer);
+    }
+
     private void requireRawMode(String method, String instead) {
         if (serfMode) {
             throw new IllegalStateException(method + " is not available in Serf mode (Serf agents would misread a raw "
@@ -1107,6 +1117,12 @@ public final class GrapevineNode implements AutoCloseable {
             NodeRuntime runtime = new NodeRuntime(name, io != null ? io : IoTransport.detect(), packets,
                     streams, dispatcher, maxStreamBytes, maxConcurrentPushPulls);
             runtime.security(streamTls, authority);
+            if (keyring != null) {
+                String lbl = label;
+                int version = cfg.protocolVersion() == 1 ? 0 : 1;
+                runtime.keyring(keyring, (key, datagram) -> GossipEnvelope.builder(Keyring.of(key)).label(lbl)
+                        .encryptionVersion(version).build().openPacket(datagram).ok());
+            }
             try {
                 InetSocketAddress bound = runtime.bind(bindTo);
                 NodeAddress adv = advertiseFor(bound);
