@@ -6,6 +6,9 @@ import dev.grapevine.membership.wire.MessageType;
 import dev.grapevine.membership.wire.StreamFramer;
 import dev.grapevine.membership.wire.Streams;
 import dev.grapevine.membership.wire.WireEncoder;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -16,10 +19,15 @@ import java.util.List;
  * memberlist or Serf peers, never on a plaintext stream).
  *
  * <pre>
- *  request  [243] [L = 2: uint32 BE] [version 1] [op 1]
+ *  request  [243] [L = 34: uint32 BE] [version 1] [op 1] [32 bytes: digest of the asker's primary key]
  *  keys     [243] [L: uint32 BE] [version 1] [op 2] [n: 1..64] ([len: 16|24|32] [len key bytes]) x n
+ *  current  [243] [L = 2: uint32 BE] [version 1] [op 3]      (the asker's primary is the responder's)
  *  refusal  memberlist's errResp ({@code [13] msgpack{Error}}) with a short reason, no key material
  * </pre>
+ *
+ * <p>The digest is SHA-256 over {@code "grapevine keyring v1"} and the key's bytes: it lets the
+ * responder send no key at all to a node that is already current, and reveals nothing usable about
+ * a random AES key.
  *
  * <p>The keys are the responder's whole keyring, primary first. A whole message is at most
  * {@value #MAX_MESSAGE_BYTES} bytes, well below {@link StreamFramer#MAX_KEYRING_FRAME_BYTES},
@@ -32,13 +40,18 @@ final class KeyringMessages {
     static final int VERSION = 1;
     static final int OP_REQUEST = 1;
     static final int OP_KEYS = 2;
+    static final int OP_CURRENT = 3;
+    /** The length of a key digest. */
+    static final int DIGEST_BYTES = 32;
     /** The most keys a keys message carries (a keyring with more cannot be served). */
     static final int MAX_KEYS = 64;
     static final int HEADER_BYTES = StreamFramer.ENVELOPE_HEADER_BYTES;
     /** The longest keys message: 64 keys of 32 bytes. */
     static final int MAX_MESSAGE_BYTES = HEADER_BYTES + 3 + MAX_KEYS * 33;
 
-    private static final byte[] REQUEST = {(byte) TYPE, 0, 0, 0, 2, VERSION, OP_REQUEST};
+    private static final int REQUEST_BYTES = HEADER_BYTES + 2 + DIGEST_BYTES;
+    private static final byte[] CURRENT = {(byte) TYPE, 0, 0, 0, 2, VERSION, OP_CURRENT};
+    private static final byte[] DIGEST_CONTEXT = "grapevine keyring v1".getBytes(StandardCharsets.US_ASCII);
 
     static {
         if (MAX_MESSAGE_BYTES > StreamFramer.MAX_KEYRING_FRAME_BYTES) {
@@ -49,9 +62,31 @@ final class KeyringMessages {
     private KeyringMessages() {
     }
 
-    /** A keyring request (a fresh array). */
-    static byte[] request() {
-        return REQUEST.clone();
+    /**
+     * A keyring request from a node whose primary key is {@code primary}.
+     *
+     * @param primary the asker's primary key (not kept)
+     */
+    static byte[] request(byte[] primary) {
+        byte[] out = new byte[REQUEST_BYTES];
+        out[0] = (byte) TYPE;
+        out[4] = 2 + DIGEST_BYTES;
+        out[5] = VERSION;
+        out[6] = OP_REQUEST;
+        System.arraycopy(digest(primary), 0, out, 7, DIGEST_BYTES);
+        return out;
+    }
+
+    /** SHA-256 over a fixed context string and {@code key}. */
+    static byte[] digest(byte[] key) {
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            md.update(DIGEST_CONTEXT);
+            md.update(key);
+            return md.digest();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is not available", e);
+        }
     }
 
     /** Whether a stream message is a keyring message at all (its first byte is 243). */
@@ -59,9 +94,23 @@ final class KeyringMessages {
         return message.length > 0 && (message[0] & 0xff) == TYPE;
     }
 
-    /** Whether {@code message} is exactly a keyring request. */
-    static boolean isRequest(byte[] message) {
-        return Arrays.equals(message, REQUEST);
+    /**
+     * The asker's primary-key digest, when {@code message} is exactly a keyring request.
+     *
+     * @return the digest, or null when the message is not a well-formed request
+     */
+    static byte[] requestDigest(byte[] message) {
+        if (message.length != REQUEST_BYTES || (message[0] & 0xff) != TYPE || message[1] != 0 || message[2] != 0
+                || message[3] != 0 || message[4] != 2 + DIGEST_BYTES || message[5] != VERSION
+                || message[6] != OP_REQUEST) {
+            return null;
+        }
+        return Arrays.copyOfRange(message, 7, REQUEST_BYTES);
+    }
+
+    /** The answer "your primary key is mine": no key travels. */
+    static byte[] current() {
+        return CURRENT.clone();
     }
 
     /**
@@ -106,13 +155,14 @@ final class KeyringMessages {
     }
 
     /**
-     * What a responder answered: its keys, or why there are none.
+     * What a responder answered: its keys, "current", or why there are none.
      *
-     * @param keys    the keys, primary first (fresh arrays the caller should wipe); empty when refused
-     * @param refusal null when keys came back; else the responder's refusal or what was wrong with
-     *                the answer
+     * @param keys    the keys, primary first (fresh arrays the caller should wipe); empty otherwise
+     * @param current true when the responder's primary is the asker's (no keys then)
+     * @param refusal null when keys or "current" came back; else the responder's refusal or what
+     *                was wrong with the answer
      */
-    record Answer(List<byte[]> keys, String refusal) {
+    record Answer(List<byte[]> keys, boolean current, String refusal) {
         boolean ok() {
             return refusal == null;
         }
@@ -125,7 +175,8 @@ final class KeyringMessages {
         /** Shows how many keys, never their bytes. */
         @Override
         public String toString() {
-            return ok() ? "Answer[" + keys.size() + " keys]" : "Answer[refused: " + refusal + "]";
+            return !ok() ? "Answer[refused: " + refusal + "]" : current ? "Answer[current]"
+                    : "Answer[" + keys.size() + " keys]";
         }
     }
 
@@ -148,6 +199,9 @@ final class KeyringMessages {
         }
         if (type != TYPE) {
             return refused("an answer of message type " + type);
+        }
+        if (Arrays.equals(message, CURRENT)) {
+            return new Answer(List.of(), true, null);
         }
         if (message.length < HEADER_BYTES + 3 || message.length > MAX_MESSAGE_BYTES) {
             return refused("a keys message of " + message.length + " bytes");
@@ -194,11 +248,11 @@ final class KeyringMessages {
         if (i != message.length) {
             return refusedWiping(keys, "bytes after the last key");
         }
-        return new Answer(List.copyOf(keys), null);
+        return new Answer(List.copyOf(keys), false, null);
     }
 
     private static Answer refused(String why) {
-        return new Answer(List.of(), why);
+        return new Answer(List.of(), false, why);
     }
 
     private static Answer refusedWiping(List<byte[]> keys, String why) {

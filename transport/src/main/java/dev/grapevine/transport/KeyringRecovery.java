@@ -23,36 +23,42 @@ import org.slf4j.LoggerFactory;
  * while the cluster rotated its keys) gets the current keyring from a member, proving its
  * membership with its TLS certificate rather than with the old key; and the other side of it,
  * answering such requests. Only a node with {@link TlsMode#REQUIRED TLS required} and a keyring
- * asks or answers; the exchange ({@link KeyringMessages}) only ever travels on a mutually
- * authenticated TLS stream.
+ * holding at least one key asks or answers; the exchange ({@link KeyringMessages}) only ever
+ * travels on a mutually authenticated TLS stream.
  *
- * <p><b>When a node asks.</b> The node is <em>locked out</em> when, within the last
- * {@link #WINDOW_NANOS 10 s}, at least {@link #THRESHOLD 3} UDP packets from addresses of
- * members it holds alive or suspect failed to decrypt with every key it has
- * ({@code NO_KEY_DECRYPTS}), and no packet at all decrypted. It then asks a member for its keyring:
- * the member whose undecryptable packet is the most recent (another one than the last that failed
- * to answer, when it can), else a random live member. It asks at most once every
- * {@link #RETRY_NANOS 5 s}, one request at a time. Right after a join that reached someone, one
- * such packet from a member is enough (the packets that came before the join were from nodes it
- * did not know yet).
+ * <p><b>When a node asks.</b> (1) When it is <em>locked out</em>: within the last
+ * {@link #WINDOW_NANOS 10 s}, at least {@link #THRESHOLD 3} UDP packets from addresses of members
+ * it holds alive or suspect failed to decrypt with every key it has ({@code NO_KEY_DECRYPTS}), and
+ * no packet at all decrypted. (2) A short while after a join that reached someone
+ * ({@code joinCheckDelay}: two probe intervals, at least 2 s), when no packet has decrypted since
+ * the join (a node that rejoins after it was declared dead hears no gossip until the others take
+ * it back, which needs gossip they can read). It asks the member whose
+ * undecryptable packet is the most recent (another one than the last that failed to help, when
+ * it can), else a random live member; at most once every {@link #RETRY_NANOS 5 s}, one request at
+ * a time. The request carries a digest of its primary key, so that a responder whose primary is
+ * the same answers "current" and sends no key.
  *
- * <p><b>When a node answers.</b> A request is answered with every key of the keyring, primary
- * first, only on a TLS stream whose client certificate (from the cluster CA) the handshake
- * verified, and only when this node has a keyring and is not locked out itself (a node with a
- * stale key must not hand it on). Otherwise the answer is a refusal (an errResp, no key
+ * <p><b>When a node answers.</b> With every key of its keyring, primary first, only on a TLS
+ * stream whose client certificate (from the cluster CA, naming a node) the handshake verified,
+ * only when it has a keyring, and only when it decrypted a gossip packet within the last 10 s: a
+ * node must show that it shares its key with the cluster before it hands the key on (an isolated
+ * node with a stale key must not spread it). Otherwise the answer is a refusal (an errResp, no key
  * material), or on a plaintext stream no answer at all; each refusal is counted
  * ({@link TransportCounters#keyringRequestsRefused}) and logged rate-limited.
  *
  * <p><b>What a node adopts.</b> The answer must come from the node asked (its TLS server
- * certificate names it) and its primary key must decrypt at least one of the last
- * {@link #KEPT} packets this node refused: one from a member other than the responder, when any
- * of those was kept; else one of the responder's. Then the node takes the responder's keyring as
- * it is: it installs the keys it lacks, makes the responder's primary its primary, removes (and
- * wipes) the keys the responder does not hold (a key the cluster retired must not stay usable on
- * one node), and writes the keyring to its file ({@link Keyring#persist()}) if it has one. A
- * recovery is logged at INFO with the responder's name (never key material) and counted
- * ({@link TransportCounters#keyringRecoveries}); a failed attempt is counted in
- * {@link TransportCounters#keyringRecoveryFailures} and logged rate-limited.
+ * certificate names it). If this node refused packets from live members other than the responder
+ * in the window before it asked (it keeps the last {@link #KEPT}), the offered primary key must
+ * decrypt one of them; if it refused none, the offered primary must be a key it does not hold
+ * (else it can read the responder's gossip and there is nothing to recover). Then the node takes
+ * the responder's keyring as it is: it installs the keys it lacks, makes the responder's primary
+ * its primary, removes (and wipes) the keys the responder does not hold (a key the cluster retired
+ * must not stay usable on one node), and writes the keyring to its file ({@link Keyring#persist()})
+ * if it has one, then runs a push/pull with the responder (what it missed while it could not
+ * read gossip, and the others' view of it, are exchanged at once). A recovery is logged at INFO with the responder's name (never key material) and
+ * counted ({@link TransportCounters#keyringRecoveries}); a request that brought nothing adopted is
+ * counted in {@link TransportCounters#keyringRecoveryFailures} (unless the answer was "current")
+ * and logged rate-limited.
  *
  * <p><b>Threading.</b> Confined to the node's event loop: the packet envelope calls the
  * {@link PacketEnvelope.Observer} methods there, the inbound stream handler {@link #answer},
@@ -88,6 +94,16 @@ final class KeyringRecovery implements PacketEnvelope.Observer {
 
         /** Whether {@code key} decrypts {@code datagram}, with this node's label and encryption version. */
         boolean opens(byte[] key, byte[] datagram);
+
+        /** Runs {@code task} on the event loop after {@code delayNanos}, unless the node is closed by then. */
+        void schedule(Runnable task, long delayNanos);
+
+        /**
+         * Starts a push/pull with {@code name} at {@code address} (deferred: not from inside the
+         * core), so that what was lost while this node's key was stale (its own refutation of a
+         * death, for one) is exchanged at once.
+         */
+        void resync(NodeAddress address, String name);
     }
 
     /**
@@ -95,9 +111,10 @@ final class KeyringRecovery implements PacketEnvelope.Observer {
      *
      * @param peer      the node asked
      * @param recovered whether its keyring was adopted
+     * @param current   whether nothing needed recovering (same primary, or one this node holds)
      * @param detail    what happened, for logs and tests; never key material
      */
-    record Outcome(String peer, boolean recovered, String detail) {
+    record Outcome(String peer, boolean recovered, boolean current, String detail) {
     }
 
     /**
@@ -120,6 +137,7 @@ final class KeyringRecovery implements PacketEnvelope.Observer {
     private final TransportCounters counters;
     private final LongSupplier clock;
     private final RandomGenerator random;
+    private final long joinCheckDelayNanos;
     private final RateLimitedLog refusedLog = new RateLimitedLog(LOG, LOG_INTERVAL_NANOS);
     private final RateLimitedLog servedLog = new RateLimitedLog(LOG, LOG_INTERVAL_NANOS);
     private final RateLimitedLog failedLog = new RateLimitedLog(LOG, LOG_INTERVAL_NANOS);
@@ -137,11 +155,14 @@ final class KeyringRecovery implements PacketEnvelope.Observer {
     private boolean membersFresh;
 
     /**
-     * @param keyring the node's keyring, or null without one (then it neither asks nor answers)
-     * @param tls     whether every stream is mutually authenticated TLS (else it neither asks nor answers)
+     * @param keyring the node's keyring, or null without one (then it neither asks nor answers
+     *                with keys)
+     * @param tls     whether every stream is mutually authenticated TLS (else it neither asks nor
+     *                answers with keys)
+     * @param joinCheckDelayNanos how long after a join to look whether any gossip decrypted
      */
     KeyringRecovery(String name, Keyring keyring, boolean tls, Node node, TransportCounters counters,
-                    LongSupplier clock, RandomGenerator random) {
+                    LongSupplier clock, RandomGenerator random, long joinCheckDelayNanos) {
         this.name = name;
         this.keyring = keyring;
         this.tls = tls;
@@ -149,11 +170,17 @@ final class KeyringRecovery implements PacketEnvelope.Observer {
         this.counters = counters;
         this.clock = clock;
         this.random = random;
+        this.joinCheckDelayNanos = joinCheckDelayNanos;
     }
 
-    /** Whether this node asks for keyrings (TLS required and a keyring). */
-    boolean enabled() {
+    /** Whether this node watches its packets for recovery (TLS required and a keyring). */
+    boolean watchesPackets() {
         return tls && keyring != null;
+    }
+
+    /** Whether this node asks for keyrings now (TLS required and a keyring holding a key). */
+    boolean enabled() {
+        return tls && keyring != null && !keyring.isEmpty();
     }
 
     // =============================================================================================
@@ -169,20 +196,31 @@ final class KeyringRecovery implements PacketEnvelope.Observer {
     /** Keeps {@code datagram} (owned by this object from now on) and asks for a keyring when locked out. */
     @Override
     public void noKeyDecrypts(InetSocketAddress sender, byte[] datagram) {
-        if (!enabled() || sender == null || sender.getAddress() == null) {
+        if (!watchesPackets() || sender == null || sender.getAddress() == null) {
             return;
         }
         if (refusals.size() == KEPT) {
             refusals.removeFirst();
         }
         refusals.addLast(new Refusal(clock.getAsLong(), NodeAddress.of(sender), datagram));
-        maybeRecover(THRESHOLD);
+        if (refusals.size() >= THRESHOLD && lockedOut()) {
+            ask("packets from members no longer decrypt with its gossip keys");
+        }
     }
 
-    /** A join reached at least one node: the member list just grew, so look again. */
+    /**
+     * A join reached at least one node: unless some gossip decrypts within the join-check delay,
+     * check with a member that this node's keys are the cluster's.
+     */
     void joined() {
         membersFresh = false;
-        maybeRecover(1);
+        long joinedAt = clock.getAsLong();
+        node.schedule(() -> {
+            if (!opened || lastOpened - joinedAt < 0) {
+                membersFresh = false;
+                ask("no gossip has decrypted since it joined");
+            }
+        }, joinCheckDelayNanos);
     }
 
     /** Whether this node is locked out now (see the class description). */
@@ -191,22 +229,26 @@ final class KeyringRecovery implements PacketEnvelope.Observer {
         return !recentlyOpened(now) && countFromMembers(now, null) >= THRESHOLD;
     }
 
+    /** Whether a packet decrypted within the window: this node demonstrably shares a key with its peers. */
+    boolean inSync() {
+        return recentlyOpened(clock.getAsLong());
+    }
+
     private boolean recentlyOpened(long now) {
         return opened && now - lastOpened < WINDOW_NANOS;
     }
 
-    private void maybeRecover(int threshold) {
-        if (!enabled() || inFlight != null || refusals.size() < threshold) {
+    /** Asks a member for its keyring, unless disabled, one is in progress, or the last was too recent. */
+    private void ask(String why) {
+        if (!enabled() || inFlight != null) {
             return;
         }
         long now = clock.getAsLong();
-        if ((attempted && now - lastAttempt < RETRY_NANOS) || recentlyOpened(now)) {
+        if (attempted && now - lastAttempt < RETRY_NANOS) {
             return;
         }
         String[] target = new String[1];
-        if (countFromMembers(now, target) < threshold) {
-            return;
-        }
+        countFromMembers(now, target);
         NodeAddress address = null;
         if (target[0] != null) {
             for (Map.Entry<NodeAddress, String> e : members.entrySet()) {
@@ -225,12 +267,12 @@ final class KeyringRecovery implements PacketEnvelope.Observer {
             if (live.isEmpty()) {
                 return;
             }
+            live.sort(Map.Entry.comparingByValue());
             Map.Entry<NodeAddress, String> pick = live.get(random.nextInt(live.size()));
             address = pick.getKey();
             target[0] = pick.getValue();
         }
-        LOG.info("node {}: packets from members no longer decrypt with its gossip keys; asking {} for the keyring "
-                + "over TLS", name, target[0]);
+        LOG.info("node {}: {}; asking {} for the keyring over TLS", name, why, target[0]);
         start(address, target[0]);
     }
 
@@ -279,11 +321,12 @@ final class KeyringRecovery implements PacketEnvelope.Observer {
      */
     CompletableFuture<Outcome> requestFrom(NodeAddress address, String peer) {
         if (!enabled()) {
-            return CompletableFuture.completedFuture(new Outcome(peer, false,
-                    "keyring recovery needs TLS required and a keyring"));
+            return CompletableFuture.completedFuture(new Outcome(peer, false, false,
+                    "keyring recovery needs TLS required and a keyring holding a key"));
         }
         if (inFlight != null) {
-            return CompletableFuture.completedFuture(new Outcome(peer, false, "a request is already in progress"));
+            return CompletableFuture.completedFuture(new Outcome(peer, false, false,
+                    "a request is already in progress"));
         }
         return start(address, peer);
     }
@@ -291,9 +334,12 @@ final class KeyringRecovery implements PacketEnvelope.Observer {
     private CompletableFuture<Outcome> start(NodeAddress address, String peer) {
         attempted = true;
         lastAttempt = clock.getAsLong();
-        Attempt a = new Attempt(address, peer);
+        Attempt a = new Attempt(address, peer, lastAttempt);
         inFlight = a;
-        node.openStream(address, peer, KeyringMessages.request(), a);
+        byte[] primary = keyring.primaryKey().orElse(new byte[0]);
+        byte[] request = KeyringMessages.request(primary);
+        Arrays.fill(primary, (byte) 0);
+        node.openStream(address, peer, request, a);
         return a.outcome;
     }
 
@@ -301,11 +347,13 @@ final class KeyringRecovery implements PacketEnvelope.Observer {
     private final class Attempt implements OutboundStreamHandler.Completion {
         final NodeAddress address;
         final String peer;
+        final long startedAt;
         final CompletableFuture<Outcome> outcome = new CompletableFuture<>();
 
-        Attempt(NodeAddress address, String peer) {
+        Attempt(NodeAddress address, String peer, long startedAt) {
             this.address = address;
             this.peer = peer;
+            this.startedAt = startedAt;
         }
 
         @Override
@@ -330,42 +378,76 @@ final class KeyringRecovery implements PacketEnvelope.Observer {
         }
         KeyringMessages.Answer answer = KeyringMessages.decodeAnswer(message);
         Arrays.fill(message, (byte) 0);
-        if (!answer.ok()) {
-            failed(a, answer.refusal());
-            return;
-        }
         try {
-            if (!a.peer.equals(from)) {
+            if (!answer.ok()) {
+                failed(a, answer.refusal());
+            } else if (!a.peer.equals(from)) {
                 failed(a, "the answer did not come over a TLS stream authenticated as " + a.peer);
-                return;
+            } else if (answer.current()) {
+                current(a, "its primary key is this node's");
+            } else {
+                adoptFrom(a, answer.keys());
             }
-            if (!primaryOpensARefusal(answer.keys().get(0), a.address)) {
-                failed(a, "the primary key it offered decrypts none of the packets this node refused");
-                return;
-            }
-            Merge m;
-            try {
-                m = adopt(keyring, answer.keys());
-            } catch (RuntimeException e) {
-                failed(a, "its keyring could not be adopted: " + e.getMessage());
-                return;
-            }
-            inFlight = null;
-            String persistError = keyring.persist();
-            counters.keyringRecoveries++;
-            refusals.clear();
-            lastFailedPeer = null;
-            LOG.info("node {} recovered the gossip keyring from {} over TLS: {} key(s), {} installed, {} removed, "
-                            + "primary {}{}", name, a.peer, answer.keys().size(), m.installed(), m.removed(),
-                    m.primaryChanged() ? "changed" : "unchanged",
-                    keyring.file().isPresent() ? (persistError == null ? ", keyring file written" : "") : "");
-            if (persistError != null) {
-                LOG.warn("node {}: the recovered keyring is in use but could not be written: {}", name, persistError);
-            }
-            a.outcome.complete(new Outcome(a.peer, true, m.toString()));
         } finally {
             answer.wipe();
         }
+    }
+
+    /** Applies the adoption rule to the keys {@code a}'s peer sent, and adopts them when it holds. */
+    private void adoptFrom(Attempt a, List<byte[]> keys) {
+        byte[] primary = keys.get(0);
+        List<Refusal> others = new ArrayList<>();
+        Map<NodeAddress, String> live = members(clock.getAsLong());
+        for (Refusal r : refusals) {
+            if (!r.from().equals(a.address) && live.containsKey(r.from()) && a.startedAt - r.at() <= WINDOW_NANOS) {
+                others.add(r);
+            }
+        }
+        if (!others.isEmpty()) {
+            boolean opens = false;
+            for (Refusal r : others) {
+                if (node.opens(primary, r.datagram())) {
+                    opens = true;
+                    break;
+                }
+            }
+            if (!opens) {
+                failed(a, "the primary key it offered decrypts none of the packets this node refused from "
+                        + "other members");
+                return;
+            }
+        } else if (keyring.contains(primary)) {
+            current(a, "this node holds its primary key");
+            return;
+        }
+        Merge m;
+        try {
+            m = adopt(keyring, keys);
+        } catch (RuntimeException e) {
+            failed(a, "its keyring could not be adopted: " + e.getMessage());
+            return;
+        }
+        inFlight = null;
+        String persistError = keyring.persist();
+        counters.keyringRecoveries++;
+        refusals.clear();
+        lastFailedPeer = null;
+        LOG.info("node {} recovered the gossip keyring from {} over TLS: {} key(s), {} installed, {} removed, "
+                        + "primary {}{}", name, a.peer, keys.size(), m.installed(), m.removed(),
+                m.primaryChanged() ? "changed" : "unchanged",
+                keyring.file().isPresent() && persistError == null ? ", keyring file written" : "");
+        if (persistError != null) {
+            LOG.warn("node {}: the recovered keyring is in use but could not be written: {}", name, persistError);
+        }
+        node.resync(a.address, a.peer);
+        a.outcome.complete(new Outcome(a.peer, true, false, m.toString()));
+    }
+
+    private void current(Attempt a, String why) {
+        inFlight = null;
+        lastFailedPeer = a.peer;
+        LOG.debug("node {}: nothing to recover from {}: {}", name, a.peer, why);
+        a.outcome.complete(new Outcome(a.peer, false, true, why));
     }
 
     private void failed(Attempt a, String reason) {
@@ -376,32 +458,7 @@ final class KeyringRecovery implements PacketEnvelope.Observer {
         lastFailedPeer = a.peer;
         counters.keyringRecoveryFailures++;
         failedLog.warn("node " + name + " could not recover the gossip keyring from " + a.peer + ": " + reason);
-        a.outcome.complete(new Outcome(a.peer, false, reason));
-    }
-
-    /**
-     * Whether {@code primary} decrypts a kept refused packet: one from a member other than the
-     * responder when any of those was kept, else one of the responder's.
-     */
-    private boolean primaryOpensARefusal(byte[] primary, NodeAddress responder) {
-        boolean othersKept = false;
-        for (Refusal r : refusals) {
-            if (!r.from().equals(responder)) {
-                othersKept = true;
-                if (node.opens(primary, r.datagram())) {
-                    return true;
-                }
-            }
-        }
-        if (othersKept) {
-            return false;
-        }
-        for (Refusal r : refusals) {
-            if (node.opens(primary, r.datagram())) {
-                return true;
-            }
-        }
-        return false;
+        a.outcome.complete(new Outcome(a.peer, false, false, reason));
     }
 
     /**
@@ -466,18 +523,19 @@ final class KeyringRecovery implements PacketEnvelope.Observer {
                     + describe(remote) + ": keyrings are only given over mutually authenticated TLS");
             return null;
         }
-        if (!KeyringMessages.isRequest(message)) {
+        byte[] digest = KeyringMessages.requestDigest(message);
+        if (digest == null) {
             counters.keyringRequestsRefused++;
             refusedLog.debug("node " + name + " dropped a keyring message from " + peer + " that is not a request");
             return null;
         }
         String refusal = null;
-        if (keyring == null || keyring.isEmpty()) {
+        if (!tls || keyring == null || keyring.isEmpty()) {
             refusal = "no keyring";
         } else if (keyring.size() > KeyringMessages.MAX_KEYS) {
             refusal = "keyring has more than " + KeyringMessages.MAX_KEYS + " keys";
-        } else if (lockedOut()) {
-            refusal = "its own keys do not decrypt its members' packets";
+        } else if (!inSync()) {
+            refusal = "it has decrypted no gossip in the last " + TimeUnit.NANOSECONDS.toSeconds(WINDOW_NANOS) + " s";
         }
         if (refusal != null) {
             counters.keyringRequestsRefused++;
@@ -486,8 +544,11 @@ final class KeyringRecovery implements PacketEnvelope.Observer {
         }
         List<byte[]> keys = keyring.keys();
         try {
-            byte[] reply = KeyringMessages.keys(keys);
             counters.keyringRequestsServed++;
+            if (Arrays.equals(KeyringMessages.digest(keys.get(0)), digest)) {
+                return KeyringMessages.current();
+            }
+            byte[] reply = KeyringMessages.keys(keys);
             servedLog.info("node " + name + " gave its gossip keyring (" + keys.size() + " keys) to " + peer + " at "
                     + describe(remote) + ", authenticated by its TLS certificate");
             return reply;

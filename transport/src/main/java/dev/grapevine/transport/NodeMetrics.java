@@ -38,7 +38,8 @@ import java.util.Map;
  * @param keyringRecoveryFailures keyring requests this node made that brought nothing it adopted
  *                                (the peer refused or could not be reached, or its answer failed the
  *                                checks)
- * @param keyringRequestsServed   keyring requests this node answered with its keys (TLS only)
+ * @param keyringRequestsServed   keyring requests this node answered (TLS only): with its keys, or
+ *                                with "current" when the asker's primary key is its own
  * @param keyringRequestsRefused  keyring requests this node refused: on a plaintext stream, without
  *                                a keyring, while its own keys are stale, or malformed
  */

@@ -290,8 +290,8 @@ final class NodeRuntime implements Host, SerfHost, PacketHandler.Sink, OutboundS
             }
             streamTimeoutNanos = config.streamTimeout().toNanos();
             recovery = new KeyringRecovery(name, keyring, tls != null, new RecoveryNode(), counters, System::nanoTime,
-                    new SplittableRandom());
-            if (recovery.enabled()) {
+                    new SplittableRandom(), Math.max(TimeUnit.SECONDS.toNanos(2), 2 * config.probeInterval().toNanos()));
+            if (recovery.watchesPackets()) {
                 packetEnvelope.observe(recovery);
             }
             pipelines = new StreamPipelines(core, streamEnvelope, counters, ioLog, maxStreamBytes,
@@ -394,8 +394,8 @@ final class NodeRuntime implements Host, SerfHost, PacketHandler.Sink, OutboundS
             if (f != null) {
                 f.complete(jc);
             }
-            if (jc.contacted() > 0 && recovery.enabled()) {
-                deferToCore(recovery::joined); // it reads the member list: not from inside the core
+            if (jc.contacted() > 0 && recovery.watchesPackets()) {
+                recovery.joined();
             }
         } else if (event instanceof MembershipEvent.LeaveCompleted lc) {
             if (leave != null && serf == null) {
@@ -542,6 +542,28 @@ final class NodeRuntime implements Host, SerfHost, PacketHandler.Sink, OutboundS
         @Override
         public boolean opens(byte[] key, byte[] datagram) {
             return keyOpens.test(key, datagram);
+        }
+
+        @Override
+        public void resync(NodeAddress address, String peer) {
+            deferToCore(() -> {
+                if (!core.isShutdown() && !core.isLeaving()) {
+                    core.pushPull(address, peer);
+                }
+            });
+        }
+
+        @Override
+        public void schedule(Runnable task, long delayNanos) {
+            try {
+                loop.schedule(() -> {
+                    if (!closed) {
+                        task.run();
+                    }
+                }, delayNanos, TimeUnit.NANOSECONDS);
+            } catch (RejectedExecutionException e) {
+                // the loop is stopping
+            }
         }
     }
 

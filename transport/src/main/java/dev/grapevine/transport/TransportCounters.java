@@ -34,7 +34,7 @@ final class TransportCounters {
     long keyringRecoveries;
     /** Keyring requests this node made that brought nothing it adopted. */
     long keyringRecoveryFailures;
-    /** Keyring requests this node answered with its keys. */
+    /** Keyring requests this node answered (with its keys, or "current"). */
     long keyringRequestsServed;
     /** Keyring requests this node refused (plaintext stream, no keyring, itself locked out, malformed). */
     long keyringRequestsRefused;

@@ -189,12 +189,12 @@ class InboundStreamHandlerTest {
     @Test
     void aKeyringRequestOnAPlaintextStreamIsRefusedWithoutAnAnswerAndNeverReachesTheCore() {
         KeyringRecovery keyrings = new KeyringRecovery("server", dev.grapevine.crypto.Keyring.of(KeyringRecoveryTest.K1),
-                false, new KeyringRecoveryTest.FakeNode(), counters, System::nanoTime, new java.util.SplittableRandom());
+                false, new KeyringRecoveryTest.FakeNode(), counters, System::nanoTime, new java.util.SplittableRandom(), 2_000_000_000L);
         pipelines = new StreamPipelines(core, StreamEnvelope.IDENTITY, counters,
                 new RateLimitedLog(LoggerFactory.getLogger(getClass()), 1), 1 << 20, MAX_CONCURRENT, TIMEOUT_NANOS,
                 tracked::add, null, keyrings);
         PeerChannel ch = open();
-        ch.writeInbound(Unpooled.wrappedBuffer(KeyringMessages.request()));
+        ch.writeInbound(Unpooled.wrappedBuffer(KeyringMessages.request(KeyringRecoveryTest.K2)));
         assertNull(ch.readOutbound(), "no answer, no key");
         assertFalse(ch.isOpen());
         assertEquals(1, counters.keyringRequestsRefused);
@@ -207,7 +207,7 @@ class InboundStreamHandlerTest {
                 new RateLimitedLog(LoggerFactory.getLogger(getClass()), 1), 1 << 20, MAX_CONCURRENT, TIMEOUT_NANOS,
                 tracked::add);
         PeerChannel ch2 = open();
-        ch2.writeInbound(Unpooled.wrappedBuffer(KeyringMessages.request()));
+        ch2.writeInbound(Unpooled.wrappedBuffer(KeyringMessages.request(KeyringRecoveryTest.K2)));
         assertNull(ch2.readOutbound());
         assertFalse(ch2.isOpen());
         assertEquals(2, counters.keyringRequestsRefused);

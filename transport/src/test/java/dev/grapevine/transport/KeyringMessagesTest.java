@@ -3,6 +3,7 @@ package dev.grapevine.transport;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -24,17 +25,36 @@ class KeyringMessagesTest {
     }
 
     @Test
-    void requestIsSevenFixedBytes() {
-        byte[] r = KeyringMessages.request();
-        assertArrayEquals(new byte[] {(byte) 243, 0, 0, 0, 2, 1, 1}, r);
+    void aRequestCarriesADigestOfThePrimaryKeyOnly() {
+        byte[] k = key(32, 9);
+        byte[] r = KeyringMessages.request(k);
+        assertEquals(5 + 2 + 32, r.length);
+        assertArrayEquals(new byte[] {(byte) 243, 0, 0, 0, 34, 1, 1}, Arrays.copyOf(r, 7));
         assertTrue(KeyringMessages.isKeyringMessage(r));
-        assertTrue(KeyringMessages.isRequest(r));
-        r[6] = 2;
-        assertFalse(KeyringMessages.isRequest(r), "op 2 is an answer");
-        assertFalse(KeyringMessages.isRequest(Arrays.copyOf(KeyringMessages.request(), 8)), "a trailing byte");
+        assertArrayEquals(KeyringMessages.digest(k), KeyringMessages.requestDigest(r));
+        assertFalse(Arrays.equals(KeyringMessages.digest(k), KeyringMessages.digest(key(32, 10))));
+        assertFalse(java.util.HexFormat.of().formatHex(r).contains(java.util.HexFormat.of().formatHex(k, 1, 17)),
+                "no key bytes in the request");
+        assertEquals(r.length, new StreamFramer(1 << 20).frameLength(r, 0, r.length));
+
+        byte[] op = r.clone();
+        op[6] = 2;
+        assertNull(KeyringMessages.requestDigest(op), "op 2 is keys");
+        assertNull(KeyringMessages.requestDigest(Arrays.copyOf(r, r.length + 1)), "a trailing byte");
+        assertNull(KeyringMessages.requestDigest(Arrays.copyOf(r, r.length - 1)), "truncated");
+        assertNull(KeyringMessages.requestDigest(KeyringMessages.current()));
         assertFalse(KeyringMessages.isKeyringMessage(new byte[0]));
         assertFalse(KeyringMessages.isKeyringMessage(new byte[] {6}));
-        assertEquals(7, new StreamFramer(1 << 20).frameLength(KeyringMessages.request(), 0, 7));
+    }
+
+    @Test
+    void currentIsAnAnswerWithoutKeys() {
+        KeyringMessages.Answer a = KeyringMessages.decodeAnswer(KeyringMessages.current());
+        assertTrue(a.ok());
+        assertTrue(a.current());
+        assertEquals(List.of(), a.keys());
+        assertEquals("Answer[current]", a.toString());
+        assertFalse(KeyringMessages.decodeAnswer(KeyringMessages.keys(List.of(key(16, 1)))).current());
     }
 
     @Test
@@ -84,7 +104,7 @@ class KeyringMessagesTest {
         byte[] good = KeyringMessages.keys(List.of(key(16, 1), key(16, 2)));
         List<byte[]> bad = new ArrayList<>();
         bad.add(new byte[0]);
-        bad.add(KeyringMessages.request()); // op 1
+        bad.add(KeyringMessages.request(key(16, 1))); // op 1
         bad.add(new byte[] {6, 0}); // another message type
         bad.add(new byte[] {13, 0}); // a broken errResp
         bad.add(Arrays.copyOf(good, good.length - 1)); // truncated, length field says more

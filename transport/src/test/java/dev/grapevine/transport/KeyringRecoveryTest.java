@@ -70,7 +70,27 @@ class KeyringRecoveryTest {
     static final class FakeNode implements KeyringRecovery.Node {
         final Map<NodeAddress, String> live = new HashMap<>();
         final List<String> asked = new ArrayList<>();
+        final List<Runnable> scheduled = new ArrayList<>();
+        final List<String> resynced = new ArrayList<>();
         OutboundStreamHandler.Completion pending;
+
+        @Override
+        public void resync(NodeAddress address, String name) {
+            resynced.add(name + "@" + address);
+        }
+
+        @Override
+        public void schedule(Runnable task, long delayNanos) {
+            assertEquals(2_000_000_000L, delayNanos);
+            scheduled.add(task);
+        }
+
+        /** Runs what was scheduled (the test has moved its clock on). */
+        void runScheduled() {
+            List<Runnable> tasks = new ArrayList<>(scheduled);
+            scheduled.clear();
+            tasks.forEach(Runnable::run);
+        }
 
         @Override
         public Map<NodeAddress, String> liveMembers() {
@@ -80,7 +100,7 @@ class KeyringRecoveryTest {
         @Override
         public void openStream(NodeAddress address, String name, byte[] request,
                                OutboundStreamHandler.Completion completion) {
-            assertTrue(KeyringMessages.isRequest(request));
+            assertTrue(KeyringMessages.requestDigest(request) != null, "a well-formed request");
             asked.add(name + "@" + address);
             pending = completion;
         }
@@ -96,7 +116,7 @@ class KeyringRecoveryTest {
     }
 
     private KeyringRecovery recovery(Keyring ring) {
-        return new KeyringRecovery("a", ring, true, node, counters, () -> now[0], new SplittableRandom(1));
+        return new KeyringRecovery("a", ring, true, node, counters, () -> now[0], new SplittableRandom(1), 2_000_000_000L);
     }
 
     private void clusterBCD() {
@@ -164,9 +184,9 @@ class KeyringRecoveryTest {
     void withoutTlsOrWithoutAKeyringItNeverAsks() {
         clusterBCD();
         KeyringRecovery plain = new KeyringRecovery("a", Keyring.of(K1), false, node, counters, () -> now[0],
-                new SplittableRandom(1));
+                new SplittableRandom(1), 2_000_000_000L);
         KeyringRecovery none = new KeyringRecovery("a", null, true, node, counters, () -> now[0],
-                new SplittableRandom(1));
+                new SplittableRandom(1), 2_000_000_000L);
         for (KeyringRecovery r : List.of(plain, none)) {
             assertFalse(r.enabled());
             for (InetSocketAddress from : List.of(B, C, D, B)) {
@@ -175,17 +195,49 @@ class KeyringRecoveryTest {
             r.joined();
             assertFalse(r.requestFrom(NodeAddress.of(B), "b").join().recovered());
         }
+        KeyringRecovery empty = recovery(Keyring.empty());
+        assertFalse(empty.enabled(), "a node without a key is not part of encryption: it does not ask");
+        empty.joined();
+        node.runScheduled();
         assertEquals(List.of(), node.asked);
     }
 
     @Test
-    void afterAJoinOnePacketFromANowKnownMemberIsEnough() {
+    void aJoinFollowedByNoDecryptedGossipMakesItAskTheSenderOfAnUndecryptablePacketOrAnyMember() {
         KeyringRecovery r = recovery(Keyring.of(K1));
         r.noKeyDecrypts(C, sealed(K2)); // before the join: c is not known yet
-        assertEquals(List.of(), node.asked);
         clusterBCD();
         r.joined();
+        assertEquals(List.of(), node.asked, "not at once");
+        now[0] += 2 * SECOND;
+        node.runScheduled();
         assertEquals(List.of("c@127.0.0.1:7002"), node.asked);
+
+        // Without any undecryptable packet, a random member.
+        FakeNode other = new FakeNode();
+        other.member("b", B);
+        KeyringRecovery r2 = new KeyringRecovery("a", Keyring.of(K1), true, other, counters, () -> now[0],
+                new SplittableRandom(1), 2_000_000_000L);
+        r2.joined();
+        other.runScheduled();
+        assertEquals(List.of("b@127.0.0.1:7001"), other.asked);
+    }
+
+    @Test
+    void aJoinFollowedByDecryptedGossipNeedsNoCheck() {
+        clusterBCD();
+        KeyringRecovery r = recovery(Keyring.of(K1));
+        r.joined();
+        now[0] += SECOND;
+        r.opened(B);
+        now[0] += SECOND;
+        node.runScheduled();
+        assertEquals(List.of(), node.asked);
+
+        r.joined(); // gossip decrypted before this join, none since
+        now[0] += 2 * SECOND;
+        node.runScheduled();
+        assertEquals(1, node.asked.size());
     }
 
     @Test
@@ -230,6 +282,7 @@ class KeyringRecoveryTest {
         assertEquals(1, counters.keyringRecoveries);
         assertEquals(0, counters.keyringRecoveryFailures);
         assertFalse(r.lockedOut(), "the refused packets are forgotten");
+        assertEquals(List.of("d@127.0.0.1:7003"), node.resynced, "a push/pull with the responder follows");
     }
 
     @Test
@@ -240,6 +293,7 @@ class KeyringRecoveryTest {
         assertEquals(List.of(b64(K1)), keys(ring), "unchanged");
         assertEquals(1, counters.keyringRecoveryFailures);
         assertEquals(0, counters.keyringRecoveries);
+        assertEquals(List.of(), node.resynced);
     }
 
     @Test
@@ -283,54 +337,80 @@ class KeyringRecoveryTest {
     }
 
     @Test
-    void requestFromAsksAtOnceButTheAdoptionRuleStillApplies() {
+    void withNoRefusedPacketAnOfferedPrimaryThatItHoldsIsNotAdopted() {
         node.member("b", B);
-        Keyring ring = Keyring.of(K1);
+        Keyring ring = Keyring.of(K1, K3);
         KeyringRecovery r = recovery(ring);
         CompletableFuture<KeyringRecovery.Outcome> f = r.requestFrom(NodeAddress.of(B), "b");
         assertEquals(List.of("b@127.0.0.1:7001"), node.asked);
         assertFalse(r.requestFrom(NodeAddress.of(B), "b").join().recovered(), "one at a time");
-        node.pending.reply(0, "b", KeyringMessages.keys(List.of(K2)));
+        node.pending.reply(0, "b", KeyringMessages.keys(List.of(K3, K2)));
         KeyringRecovery.Outcome o = f.join();
-        assertFalse(o.recovered(), "no refused packet to check k2 against");
-        assertEquals(List.of(b64(K1)), keys(ring));
+        assertFalse(o.recovered());
+        assertTrue(o.current(), o.toString());
+        assertEquals(List.of(b64(K1), b64(K3)), keys(ring), "it can read b's gossip already: unchanged");
+        assertEquals(0, counters.keyringRecoveryFailures + counters.keyringRecoveries);
+
+        now[0] += KeyringRecovery.RETRY_NANOS;
+        CompletableFuture<KeyringRecovery.Outcome> g = r.requestFrom(NodeAddress.of(B), "b");
+        node.pending.reply(0, "b", KeyringMessages.current());
+        assertTrue(g.join().current());
+
+        CompletableFuture<KeyringRecovery.Outcome> h = r.requestFrom(NodeAddress.of(B), "b");
+        node.pending.reply(0, "b", KeyringMessages.keys(List.of(K2)));
+        assertTrue(h.join().recovered(), "a primary it does not hold: its key is stale");
+        assertEquals(List.of(b64(K2)), keys(ring));
+        assertEquals(1, counters.keyringRecoveries);
     }
 
     // ---- what a node answers -----------------------------------------------------------------------
 
     @Test
-    void aNodeAnswersWithItsWholeKeyringPrimaryFirstOnlyOverTls() {
+    void aNodeInSyncAnswersWithItsWholeKeyringPrimaryFirstOnlyOverTls() {
         Keyring ring = Keyring.of(K2, K1);
         KeyringRecovery r = recovery(ring);
-        byte[] answer = r.answer(KeyringMessages.request(), "x", B);
+        r.opened(C);
+        byte[] answer = r.answer(KeyringMessages.request(K1), "x", B);
         KeyringMessages.Answer a = KeyringMessages.decodeAnswer(answer);
         assertTrue(a.ok());
         assertArrayEquals(K2, a.keys().get(0));
         assertArrayEquals(K1, a.keys().get(1));
         assertEquals(1, counters.keyringRequestsServed);
 
-        assertNull(r.answer(KeyringMessages.request(), null, B), "a plaintext stream gets nothing");
+        assertTrue(KeyringMessages.decodeAnswer(r.answer(KeyringMessages.request(K2), "x", B)).current(),
+                "same primary: no key sent");
+        assertEquals(2, counters.keyringRequestsServed);
+
+        assertNull(r.answer(KeyringMessages.request(K1), null, B), "a plaintext stream gets nothing");
         assertNull(r.answer(KeyringMessages.keys(List.of(K3)), "x", B), "not a request");
         assertEquals(2, counters.keyringRequestsRefused);
-        assertEquals(1, counters.keyringRequestsServed);
+        assertEquals(2, counters.keyringRequestsServed);
     }
 
     @Test
-    void aNodeWithoutKeysOrWhoseOwnKeysAreStaleRefuses() {
+    void aNodeWithoutKeysOrThatDecryptedNoGossipLatelyRefuses() {
         KeyringRecovery none = new KeyringRecovery("a", null, true, node, counters, () -> now[0],
-                new SplittableRandom(1));
+                new SplittableRandom(1), 2_000_000_000L);
+        none.opened(C);
         assertEquals("refused: no keyring", KeyringMessages.decodeAnswer(
-                none.answer(KeyringMessages.request(), "x", B)).refusal());
+                none.answer(KeyringMessages.request(K1), "x", B)).refusal());
         KeyringRecovery empty = recovery(Keyring.empty());
+        empty.opened(C);
         assertEquals("refused: no keyring", KeyringMessages.decodeAnswer(
-                empty.answer(KeyringMessages.request(), "x", B)).refusal());
+                empty.answer(KeyringMessages.request(K1), "x", B)).refusal());
 
-        Keyring ring = Keyring.of(K1);
-        KeyringRecovery stale = lockedOut(ring);
-        KeyringMessages.Answer a = KeyringMessages.decodeAnswer(stale.answer(KeyringMessages.request(), "x", B));
+        KeyringRecovery isolated = recovery(Keyring.of(K1));
+        KeyringMessages.Answer a = KeyringMessages.decodeAnswer(isolated.answer(KeyringMessages.request(K2), "x", B));
         assertFalse(a.ok());
-        assertTrue(a.refusal().contains("do not decrypt"), a.refusal());
-        assertEquals(3, counters.keyringRequestsRefused);
+        assertTrue(a.refusal().contains("decrypted no gossip"), a.refusal());
+
+        isolated.opened(C);
+        now[0] += KeyringRecovery.WINDOW_NANOS;
+        assertFalse(KeyringMessages.decodeAnswer(isolated.answer(KeyringMessages.request(K2), "x", B)).ok(),
+                "10 s after the last decrypted packet");
+        KeyringRecovery stale = lockedOut(Keyring.of(K1));
+        assertFalse(KeyringMessages.decodeAnswer(stale.answer(KeyringMessages.request(K2), "x", B)).ok());
+        assertEquals(5, counters.keyringRequestsRefused);
         assertEquals(0, counters.keyringRequestsServed);
     }
 }

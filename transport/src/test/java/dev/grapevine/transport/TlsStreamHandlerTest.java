@@ -220,9 +220,10 @@ class TlsStreamHandlerTest {
     void aKeyringRequestOverTlsIsAnsweredBelowTheCoreToTheAuthenticatedClient() {
         KeyringRecovery keyrings = new KeyringRecovery("server",
                 dev.grapevine.crypto.Keyring.of(KeyringRecoveryTest.K2, KeyringRecoveryTest.K1), true,
-                new KeyringRecoveryTest.FakeNode(), serverCounters, System::nanoTime, new java.util.SplittableRandom());
+                new KeyringRecoveryTest.FakeNode(), serverCounters, System::nanoTime, new java.util.SplittableRandom(), 2_000_000_000L);
+        keyrings.opened(null); // it decrypted gossip just now
         PeerChannel s = server(keyrings);
-        PeerChannel c = client("server", KeyringMessages.request());
+        PeerChannel c = client("server", KeyringMessages.request(KeyringRecoveryTest.K1));
         shuttle(c, s);
         assertEquals(List.of("reply from server"), outcomes);
         KeyringMessages.Answer a = KeyringMessages.decodeAnswer(replies.get(0));
@@ -239,9 +240,9 @@ class TlsStreamHandlerTest {
     void aKeyringRequestToAServerWithAnotherNameIsNeverSent() {
         KeyringRecovery keyrings = new KeyringRecovery("server", dev.grapevine.crypto.Keyring.of(KeyringRecoveryTest.K2),
                 true, new KeyringRecoveryTest.FakeNode(), serverCounters, System::nanoTime,
-                new java.util.SplittableRandom());
+                new java.util.SplittableRandom(), 2_000_000_000L);
         PeerChannel s = server(keyrings);
-        PeerChannel c = client("other", KeyringMessages.request());
+        PeerChannel c = client("other", KeyringMessages.request(KeyringRecoveryTest.K1));
         shuttle(c, s);
         assertEquals(1, outcomes.size());
         assertTrue(outcomes.get(0).startsWith("failure TLS handshake failed"), outcomes.get(0));
