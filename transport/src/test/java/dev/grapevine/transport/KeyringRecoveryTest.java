@@ -125,6 +125,33 @@ class KeyringRecoveryTest {
         node.member("d", D);
     }
 
+    // ---- what the packet envelope reports ----------------------------------------------------------
+
+    @Test
+    void theEnvelopeReportsDecryptedAndKeylessPacketsOnly() {
+        List<String> seen = new ArrayList<>();
+        EncryptedPacketEnvelope env = new EncryptedPacketEnvelope(GossipEnvelope.builder(Keyring.of(K1)).build(),
+                new EnvelopeRefusals("a"), 29);
+        env.attach(counters);
+        env.observe(new PacketEnvelope.Observer() {
+            @Override
+            public void opened(InetSocketAddress sender) {
+                seen.add("opened " + sender.getPort());
+            }
+
+            @Override
+            public void noKeyDecrypts(InetSocketAddress sender, byte[] datagram) {
+                seen.add("no key " + sender.getPort() + " " + datagram.length);
+            }
+        });
+        env.open(sealed(K1), B);
+        byte[] k2 = sealed(K2);
+        env.open(k2, C);
+        env.open(new byte[] {1, 2}, D); // too short: not a key problem
+        env.open(GossipEnvelope.builder(Keyring.of(K1)).label("other").build().sealPacket(new byte[] {1}), D);
+        assertEquals(List.of("opened 7001", "no key 7002 " + k2.length), seen);
+    }
+
     // ---- adopting --------------------------------------------------------------------------------
 
     @Test
