@@ -1,6 +1,8 @@
 package dev.grapevine.transport;
 
+import dev.grapevine.crypto.EnvelopeRejection;
 import dev.grapevine.crypto.GossipEnvelope;
+import dev.grapevine.crypto.Opened;
 import java.net.InetSocketAddress;
 
 /**
@@ -13,6 +15,7 @@ final class EncryptedPacketEnvelope implements PacketEnvelope {
     private final GossipEnvelope envelope;
     private final EnvelopeRefusals refusals;
     private final int overhead;
+    private Observer observer;
 
     /**
      * @param overhead the bytes to reserve per packet (the envelope's, or only the label header's
@@ -46,7 +49,23 @@ final class EncryptedPacketEnvelope implements PacketEnvelope {
 
     @Override
     public byte[] open(byte[] datagram, InetSocketAddress sender) {
-        return refusals.outcome(envelope.openPacket(datagram), "packet", sender);
+        Opened o = envelope.openPacket(datagram);
+        Observer obs = observer;
+        if (obs != null) {
+            if (o.ok()) {
+                if (!o.unverified()) {
+                    obs.opened(sender);
+                }
+            } else if (o.rejection() == EnvelopeRejection.NO_KEY_DECRYPTS) {
+                obs.noKeyDecrypts(sender, datagram);
+            }
+        }
+        return refusals.outcome(o, "packet", sender);
+    }
+
+    @Override
+    public void observe(Observer o) {
+        this.observer = o;
     }
 
     @Override

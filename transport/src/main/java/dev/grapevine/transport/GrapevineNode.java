@@ -84,7 +84,20 @@ import org.slf4j.LoggerFactory;
  * while the node runs: through the keyring itself, or cluster-wide with Serf's key queries
  * ({@link #installKey}, {@link #useKey}, {@link #removeKey}, or {@code serf keys} against any agent).
  * Refused input is counted in {@link NodeMetrics#envelopeRejections()}. With {@link Builder#tls TLS},
- * the keyring encrypts packets only: streams are protected by TLS alone.
+ * the keyring encrypts packets only: streams are protected by TLS alone, so a node whose key went
+ * stale (it was down during a rotation) still joins, and then recovers the keyring (below).
+ *
+ * <p><b>Keyring recovery.</b> With TLS required and a keyring holding a key, a node whose gossip
+ * no longer decrypts (within 10 s, at least 3 packets from members refused for want of a key and
+ * none decrypted; or nothing decrypted in the first seconds after a join) asks a member for its
+ * keyring over a mutually authenticated TLS stream: the certificate, not the old key, proves
+ * membership. A member answers only over TLS, and only while its own gossip decrypts. The asking
+ * node adopts the member's keyring as it is (the member's primary becomes its primary; keys the
+ * member does not hold are removed) if the offered primary decrypts a packet it refused from
+ * another member, or, when it refused none, is a key it lacks; then it writes the keyring to its
+ * {@link dev.grapevine.crypto.KeyringFile file} and logs the member's name at INFO. Counted in
+ * {@link NodeMetrics#keyringRecoveries()} and its neighbours.
+ *
  * <p><b>Security.</b> {@link Builder#tls} puts mutual TLS on every stream connection, with no
  * plaintext fallback, and admits a node to the member list only once a TLS handshake has shown a
  * certificate from the cluster CA naming it; {@link Builder#signing} turns on signing mode, in
@@ -609,6 +622,16 @@ public final class GrapevineNode implements AutoCloseable {
         return runtime.keyQuery(s -> s.listKeys(0));
     }
 
+    /**
+     * Keyring recovery on demand (tests): asks {@code peer} at {@code address} for its keyring over
+     * TLS; adopted only under the usual rule. Not on the event loop.
+     *
+     * @return completes on the event loop with the outcome
+     */
+    CompletableFuture<KeyringRecovery.Outcome> recoverKeyringFrom(NodeAddress address, String peer) {
+        return runtime.recoverKeyringFrom(address, peer);
+    }
+
     private void requireRawMode(String method, String instead) {
         if (serfMode) {
             throw new IllegalStateException(method + " is not available in Serf mode (Serf agents would misread a raw "
@@ -994,8 +1017,10 @@ public final class GrapevineNode implements AutoCloseable {
          * record in a push/pull on a TLS stream with its certificate, an outbound handshake to its
          * address, or (signing mode) an alive it signed; a node heard of only by gossip is verified
          * first by a push/pull to its address that expects its certificate. The certificate and key
-         * files are reloaded when they change on disk, for the next handshake. Default
-         * {@link TlsMode#OFF}: plain TCP, as memberlist.
+         * files are reloaded when they change on disk, for the next handshake. With a
+         * {@link #keyring keyring}, streams carry no AES envelope inside TLS, and a node whose gossip
+         * key went stale recovers the keyring from a member over TLS (see "Keyring recovery" on
+         * {@link GrapevineNode}). Default {@link TlsMode#OFF}: plain TCP, as memberlist.
          *
          * @param mode {@link TlsMode#OFF} or {@link TlsMode#REQUIRED}
          * @param tls  the CA, this node's certificate (whose SAN DNS entry must be the node's
@@ -1107,6 +1132,12 @@ public final class GrapevineNode implements AutoCloseable {
             NodeRuntime runtime = new NodeRuntime(name, io != null ? io : IoTransport.detect(), packets,
                     streams, dispatcher, maxStreamBytes, maxConcurrentPushPulls);
             runtime.security(streamTls, authority);
+            if (keyring != null) {
+                String lbl = label;
+                int version = cfg.protocolVersion() == 1 ? 0 : 1;
+                runtime.keyring(keyring, (key, datagram) -> GossipEnvelope.builder(Keyring.of(key)).label(lbl)
+                        .encryptionVersion(version).build().openPacket(datagram).ok());
+            }
             try {
                 InetSocketAddress bound = runtime.bind(bindTo);
                 NodeAddress adv = advertiseFor(bound);

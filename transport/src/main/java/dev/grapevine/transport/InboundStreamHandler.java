@@ -11,6 +11,7 @@ import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
+import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -36,6 +37,12 @@ import java.util.concurrent.TimeUnit;
  * {@link TransportCounters#tlsHandshakeFailures} and logged rate-limited; the handshake is bounded
  * by the stream timeout like the rest of the exchange.
  *
+ * <p><b>Keyring requests.</b> A message of type 243 ({@link KeyringMessages}) concerns the gossip
+ * keyring, not membership: it never reaches the core. It goes to the node's {@link KeyringRecovery},
+ * with the peer's certificate name (null on a plaintext stream, where it is refused without an
+ * answer); an answer carrying keys is wiped once written. Without a recovery (codec tests) it is
+ * refused and counted.
+ *
  * <p><b>Threading.</b> One instance per connection, on the node's event loop (the core's thread).
  */
 final class InboundStreamHandler extends ChannelInboundHandlerAdapter {
@@ -46,6 +53,7 @@ final class InboundStreamHandler extends ChannelInboundHandlerAdapter {
     private final int maxConcurrent;
     private final long timeoutNanos;
     private final StreamTls tls;
+    private final KeyringRecovery keyrings;
     private boolean holdsSlot;
     private boolean answered;
     private ScheduledFuture<?> deadline;
@@ -59,9 +67,18 @@ final class InboundStreamHandler extends ChannelInboundHandlerAdapter {
         this(core, envelope, counters, log, maxConcurrent, timeoutNanos, null);
     }
 
-    /** @param tls where peer names come from in TLS mode (an SslHandler is then first); null without TLS */
     InboundStreamHandler(MembershipCore core, StreamEnvelope envelope, TransportCounters counters, RateLimitedLog log,
                          int maxConcurrent, long timeoutNanos, StreamTls tls) {
+        this(core, envelope, counters, log, maxConcurrent, timeoutNanos, tls, null);
+    }
+
+    /**
+     * @param tls      where peer names come from in TLS mode (an SslHandler is then first); null without TLS
+     * @param keyrings answers keyring requests; null refuses them
+     */
+    InboundStreamHandler(MembershipCore core, StreamEnvelope envelope, TransportCounters counters, RateLimitedLog log,
+                         int maxConcurrent, long timeoutNanos, StreamTls tls, KeyringRecovery keyrings) {
+        this.keyrings = keyrings;
         this.core = core;
         this.envelope = envelope;
         this.counters = counters;
@@ -105,6 +122,10 @@ final class InboundStreamHandler extends ChannelInboundHandlerAdapter {
         if (tls != null && peerName == null && !authenticate(ctx)) {
             return;
         }
+        if (KeyringMessages.isKeyringMessage(frame)) {
+            keyringMessage(ctx, frame);
+            return;
+        }
         byte[] message = envelope.open(frame, ctx.channel().remoteAddress());
         if (message == null) {
             ctx.close();
@@ -116,6 +137,26 @@ final class InboundStreamHandler extends ChannelInboundHandlerAdapter {
         } else {
             ctx.writeAndFlush(Unpooled.wrappedBuffer(envelope.seal(reply))).addListener(ChannelFutureListener.CLOSE);
         }
+    }
+
+    /** A keyring request: answered (TLS only) by the node's keyring recovery, never by the core. */
+    private void keyringMessage(ChannelHandlerContext ctx, byte[] frame) {
+        byte[] reply;
+        if (keyrings != null) {
+            reply = keyrings.answer(frame, peerName, ctx.channel().remoteAddress());
+        } else {
+            counters.keyringRequestsRefused++;
+            log.debug("keyring message from " + ctx.channel().remoteAddress() + " refused: not served here");
+            reply = null;
+        }
+        if (reply == null) {
+            ctx.close();
+            return;
+        }
+        ctx.writeAndFlush(Unpooled.wrappedBuffer(reply)).addListener(f -> {
+            Arrays.fill(reply, (byte) 0);
+            ctx.close();
+        });
     }
 
     @Override

@@ -44,7 +44,11 @@ import java.util.function.ToDoubleFunction;
  *   <li>{@code grapevine.envelope.rejections} (counter, {@code reason=<EnvelopeRejection>} in lower
  *       case): packets and streams the encryption layer refused, e.g. {@code no_key_decrypts};
  *       {@code grapevine.envelope.unverified} (counter): plaintext accepted while
- *       {@code gossipVerifyIncoming} is off.</li>
+ *       {@code gossipVerifyIncoming} is off;</li>
+ *   <li>{@code grapevine.keyring.recoveries} (counter, {@code outcome=recovered|failed}): keyring
+ *       requests this node made over TLS because its packets no longer decrypted;
+ *       {@code grapevine.keyring.requests} (counter, {@code outcome=served|refused}): keyring
+ *       requests it answered or refused.</li>
  * </ul>
  *
  * <p>Values come from {@link GrapevineNode#metrics()}, taken at most once a second however many
@@ -150,6 +154,20 @@ public final class MicrometerMetrics {
         counter(registry, tags, s, "grapevine.envelope.unverified", null,
                 "Plaintext accepted although encryption is on (gossipVerifyIncoming off)",
                 x -> x.get().unverifiedAccepted());
+        keyring(registry, tags, s, "grapevine.keyring.recoveries", "recovered",
+                "Keyring requests this node made over TLS, by outcome", x -> x.get().keyringRecoveries());
+        keyring(registry, tags, s, "grapevine.keyring.recoveries", "failed",
+                "Keyring requests this node made over TLS, by outcome", x -> x.get().keyringRecoveryFailures());
+        keyring(registry, tags, s, "grapevine.keyring.requests", "served",
+                "Keyring requests this node answered, by outcome", x -> x.get().keyringRequestsServed());
+        keyring(registry, tags, s, "grapevine.keyring.requests", "refused",
+                "Keyring requests this node answered, by outcome", x -> x.get().keyringRequestsRefused());
+    }
+
+    private static void keyring(MeterRegistry registry, Tags tags, Snapshots s, String name, String outcome,
+                                String description, ToDoubleFunction<Snapshots> f) {
+        FunctionCounter.builder(name, s, f).description(description).tags(tags.and("outcome", outcome))
+                .register(registry);
     }
 
     private static void counter(MeterRegistry registry, Tags tags, Snapshots s, String name, String unit,

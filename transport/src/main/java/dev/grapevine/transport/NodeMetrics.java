@@ -33,6 +33,15 @@ import java.util.Map;
  * @param tlsHandshakeFailures TLS handshakes that failed, inbound and outbound (TLS mode: plaintext
  *                             peers, certificates not from the cluster CA, expired, or naming
  *                             another node than the one expected)
+ * @param keyringRecoveries       keyrings this node recovered from a member over TLS (its packets
+ *                                no longer decrypted) and adopted
+ * @param keyringRecoveryFailures keyring requests this node made that brought nothing it adopted
+ *                                (the peer refused or could not be reached, or its answer failed the
+ *                                checks)
+ * @param keyringRequestsServed   keyring requests this node answered (TLS only): with its keys, or
+ *                                with "current" when the asker's primary key is its own
+ * @param keyringRequestsRefused  keyring requests this node refused: on a plaintext stream, without
+ *                                a keyring, while its own keys are stale, or malformed
  */
 public record NodeMetrics(
         CoreMetrics core,
@@ -40,7 +49,9 @@ public record NodeMetrics(
         long streamsAccepted, long streamsOpened, long streamsRefused, long framesTooLarge, long streamTimeouts,
         long pushPullCount, long pushPullNanosSum, long pushPullNanosMax,
         long packetSendFailures,
-        Map<EnvelopeRejection, Long> envelopeRejections, long unverifiedAccepted, long tlsHandshakeFailures) {
+        Map<EnvelopeRejection, Long> envelopeRejections, long unverifiedAccepted, long tlsHandshakeFailures,
+        long keyringRecoveries, long keyringRecoveryFailures, long keyringRequestsServed,
+        long keyringRequestsRefused) {
 
     /** Copies the rejection counts into an unmodifiable map. */
     public NodeMetrics {

@@ -1,8 +1,11 @@
 package dev.grapevine.transport;
 
+import dev.grapevine.crypto.Keyring;
 import dev.grapevine.membership.ClaimAuthority;
 import dev.grapevine.membership.Delegate;
 import dev.grapevine.membership.Host;
+import dev.grapevine.membership.Member;
+import dev.grapevine.membership.MemberState;
 import dev.grapevine.membership.MembershipConfig;
 import dev.grapevine.membership.MembershipCore;
 import dev.grapevine.membership.MembershipEvent;
@@ -52,6 +55,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BiPredicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -94,6 +98,9 @@ final class NodeRuntime implements Host, SerfHost, PacketHandler.Sink, OutboundS
     private StreamTls tls;
     /** Signing mode when set. */
     private ClaimAuthority authority;
+    /** The gossip keyring, or null; and whether a key decrypts a datagram (label and version applied). */
+    private Keyring keyring;
+    private BiPredicate<byte[], byte[]> keyOpens = (key, datagram) -> false;
 
     // ---- loop-confined ----------------------------------------------------------------------
     private final TransportCounters counters = new TransportCounters();
@@ -106,6 +113,9 @@ final class NodeRuntime implements Host, SerfHost, PacketHandler.Sink, OutboundS
     private final Map<QueryHandle, PendingQuery> queries = new HashMap<>();
     private final Map<KeyQuery, CompletableFuture<KeyResponse>> keyQueries = new HashMap<>();
     private StreamPipelines pipelines;
+    /** Asks for the keyring when this node's key went stale, and answers such requests (TLS with a keyring). */
+    private KeyringRecovery recovery;
+    private long streamTimeoutNanos;
     /** TLS mode: who may enter the member list; null otherwise. */
     private TlsAdmission admission;
     private CompletableFuture<Boolean> leave;
@@ -146,6 +156,16 @@ final class NodeRuntime implements Host, SerfHost, PacketHandler.Sink, OutboundS
     void security(StreamTls streamTls, ClaimAuthority claimAuthority) {
         this.tls = streamTls;
         this.authority = claimAuthority;
+    }
+
+    /**
+     * Sets the gossip keyring, before {@link #start}, for keyring recovery (which runs with TLS
+     * only): {@code keyOpens} tells whether a key decrypts a datagram with the node's label and
+     * encryption version.
+     */
+    void keyring(Keyring ring, BiPredicate<byte[], byte[]> opens) {
+        this.keyring = ring;
+        this.keyOpens = opens;
     }
 
     /**
@@ -268,8 +288,14 @@ final class NodeRuntime implements Host, SerfHost, PacketHandler.Sink, OutboundS
             } else {
                 core = b.build();
             }
+            streamTimeoutNanos = config.streamTimeout().toNanos();
+            recovery = new KeyringRecovery(name, keyring, tls != null, new RecoveryNode(), counters, System::nanoTime,
+                    new SplittableRandom(), Math.max(TimeUnit.SECONDS.toNanos(2), 2 * config.probeInterval().toNanos()));
+            if (recovery.watchesPackets()) {
+                packetEnvelope.observe(recovery);
+            }
             pipelines = new StreamPipelines(core, streamEnvelope, counters, ioLog, maxStreamBytes,
-                    maxConcurrentPushPulls, config.streamTimeout().toNanos(), channels::add, tls);
+                    maxConcurrentPushPulls, streamTimeoutNanos, channels::add, tls, recovery);
             core.start();
             running = true;
             udp.config().setAutoRead(true);
@@ -316,8 +342,27 @@ final class NodeRuntime implements Host, SerfHost, PacketHandler.Sink, OutboundS
             }
             return;
         }
+        connect(request, new OutboundStreamHandler(request, streamEnvelope, counters, this, written));
+    }
+
+    /**
+     * Keyring recovery's request: a stream of its own, TLS like every stream here (the handshake
+     * expects {@code peer}'s certificate), whose answer or failure goes to {@code completion}
+     * instead of the core. The core's PING kind is borrowed only for "read one reply".
+     */
+    private void openKeyringStream(NodeAddress address, String peer, byte[] payload,
+                                   OutboundStreamHandler.Completion completion) {
+        if (closed) {
+            completion.failure(0, "node " + name + " is closed");
+            return;
+        }
+        StreamRequest request = new StreamRequest(0, StreamRequest.Kind.PING, address, peer, payload,
+                streamTimeoutNanos);
+        connect(request, new OutboundStreamHandler(request, streamEnvelope, counters, completion, null));
+    }
+
+    private void connect(StreamRequest request, OutboundStreamHandler handler) {
         counters.streamsOpened++;
-        OutboundStreamHandler handler = new OutboundStreamHandler(request, streamEnvelope, counters, this, written);
         long connectMillis = Math.max(1, TimeUnit.NANOSECONDS.toMillis(request.timeoutNanos()));
         Bootstrap b = new Bootstrap()
                 .group(loop)
@@ -348,6 +393,9 @@ final class NodeRuntime implements Host, SerfHost, PacketHandler.Sink, OutboundS
             CompletableFuture<MembershipEvent.JoinCompleted> f = joins.remove(jc.joinId());
             if (f != null) {
                 f.complete(jc);
+            }
+            if (jc.contacted() > 0 && recovery.watchesPackets()) {
+                recovery.joined();
             }
         } else if (event instanceof MembershipEvent.LeaveCompleted lc) {
             if (leave != null && serf == null) {
@@ -472,9 +520,61 @@ final class NodeRuntime implements Host, SerfHost, PacketHandler.Sink, OutboundS
         }
     }
 
+    /** What keyring recovery sees of this node; on the loop, outside the core's own calls. */
+    private final class RecoveryNode implements KeyringRecovery.Node {
+        @Override
+        public Map<NodeAddress, String> liveMembers() {
+            Map<NodeAddress, String> out = new HashMap<>();
+            for (Member m : core.members()) {
+                if (!m.name().equals(name) && (m.state() == MemberState.ALIVE || m.state() == MemberState.SUSPECT)) {
+                    out.put(m.address(), m.name());
+                }
+            }
+            return out;
+        }
+
+        @Override
+        public void openStream(NodeAddress address, String peer, byte[] request,
+                               OutboundStreamHandler.Completion completion) {
+            openKeyringStream(address, peer, request, completion);
+        }
+
+        @Override
+        public boolean opens(byte[] key, byte[] datagram) {
+            return keyOpens.test(key, datagram);
+        }
+
+        @Override
+        public void resync(NodeAddress address, String peer) {
+            deferToCore(() -> {
+                if (!core.isShutdown() && !core.isLeaving()) {
+                    core.pushPull(address, peer);
+                }
+            });
+        }
+
+        @Override
+        public void schedule(Runnable task, long delayNanos) {
+            try {
+                loop.schedule(() -> {
+                    if (!closed) {
+                        task.run();
+                    }
+                }, delayNanos, TimeUnit.NANOSECONDS);
+            } catch (RejectedExecutionException e) {
+                // the loop is stopping
+            }
+        }
+    }
+
     // =============================================================================================
     // Operations for GrapevineNode
     // =============================================================================================
+
+    /** Asks {@code peer} for its keyring now (keyring recovery's rule for adopting it applies). */
+    CompletableFuture<KeyringRecovery.Outcome> recoverKeyringFrom(NodeAddress address, String peer) {
+        return call(() -> recovery.requestFrom(address, peer));
+    }
 
     /** Starts a join on the loop; the future completes (on the loop) with the core's outcome. */
     CompletableFuture<MembershipEvent.JoinCompleted> join(Collection<NodeAddress> seeds) {
@@ -598,7 +698,8 @@ final class NodeRuntime implements Host, SerfHost, PacketHandler.Sink, OutboundS
         return new NodeMetrics(core.metrics(), c.packetBytesReceived, c.packetBytesSent, c.streamsAccepted,
                 c.streamsOpened, c.streamsRefused, c.framesTooLarge, c.streamTimeouts, c.pushPullCount,
                 c.pushPullNanosSum, c.pushPullNanosMax, c.packetSendFailures, c.envelopeRejectionCounts(),
-                c.unverifiedAccepted, c.tlsHandshakeFailures);
+                c.unverifiedAccepted, c.tlsHandshakeFailures, c.keyringRecoveries, c.keyringRecoveryFailures,
+                c.keyringRequestsServed, c.keyringRequestsRefused);
     }
 
     /** The core, for tasks running on the loop. */

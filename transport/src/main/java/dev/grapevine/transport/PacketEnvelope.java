@@ -75,4 +75,26 @@ interface PacketEnvelope {
      */
     default void attach(TransportCounters counters) {
     }
+
+    /**
+     * Tells {@code observer} which datagrams decrypt and which decrypt with no key, from then on
+     * (keyring recovery watches this). Called by the node's runtime on its event loop, before the
+     * socket reads; an envelope that does not decrypt ignores it (the default).
+     *
+     * @param observer called on the event loop from {@link #open(byte[], InetSocketAddress)}
+     */
+    default void observe(Observer observer) {
+    }
+
+    /** What an encrypting envelope reports about the datagrams it opens. Called on the event loop. */
+    interface Observer {
+        /** A datagram from {@code sender} decrypted with one of the keys. */
+        void opened(InetSocketAddress sender);
+
+        /**
+         * A datagram from {@code sender} was encrypted under none of the keys
+         * ({@code NO_KEY_DECRYPTS}); the observer may keep {@code datagram}, which nobody else uses.
+         */
+        void noKeyDecrypts(InetSocketAddress sender, byte[] datagram);
+    }
 }

@@ -21,7 +21,8 @@ import java.net.SocketAddress;
  *            (inbound) the connection's label header, then removes itself
  *  frames    {@link StreamFrameDecoder}: bytes to one byte[] per stream message, size-limited
  *  stream    {@link InboundStreamHandler} or {@link OutboundStreamHandler}: the exchange, which
- *            opens and seals messages through the {@link StreamEnvelope}
+ *            opens and seals messages through the {@link StreamEnvelope} (inbound keyring requests
+ *            go to the node's {@link KeyringRecovery} instead)
  * </pre>
  *
  * <p>Writes are plain buffers written by the last handler; they pass down through any handler
@@ -47,6 +48,8 @@ final class StreamPipelines {
     /** TLS mode when set: every stream channel starts with an SslHandler. */
     private final StreamTls tls;
     private final boolean labelled;
+    /** Answers keyring requests on inbound streams; null refuses them. */
+    private final KeyringRecovery keyrings;
 
     /** Registers each stream channel with whatever closes them all at shutdown. */
     @FunctionalInterface
@@ -59,11 +62,21 @@ final class StreamPipelines {
         this(core, envelope, counters, log, maxStreamBytes, maxConcurrent, streamTimeoutNanos, tracker, null);
     }
 
-    /** @param tls the TLS engines in TLS mode (no plaintext stream at all), or null for plaintext streams */
     StreamPipelines(MembershipCore core, StreamEnvelope envelope, TransportCounters counters, RateLimitedLog log,
                     int maxStreamBytes, int maxConcurrent, long streamTimeoutNanos, ChannelTracker tracker,
                     StreamTls tls) {
+        this(core, envelope, counters, log, maxStreamBytes, maxConcurrent, streamTimeoutNanos, tracker, tls, null);
+    }
+
+    /**
+     * @param tls      the TLS engines in TLS mode (no plaintext stream at all), or null for plaintext streams
+     * @param keyrings answers keyring requests on inbound streams; null refuses them
+     */
+    StreamPipelines(MembershipCore core, StreamEnvelope envelope, TransportCounters counters, RateLimitedLog log,
+                    int maxStreamBytes, int maxConcurrent, long streamTimeoutNanos, ChannelTracker tracker,
+                    StreamTls tls, KeyringRecovery keyrings) {
         this.tls = tls;
+        this.keyrings = keyrings;
         this.core = core;
         this.envelope = envelope;
         this.counters = counters;
@@ -96,7 +109,7 @@ final class StreamPipelines {
         }
         p.addLast(FRAMES, new StreamFrameDecoder(maxStreamBytes, counters, log, this::frameRefused));
         p.addLast(STREAM, new InboundStreamHandler(core, envelope, counters, log, maxConcurrent, streamTimeoutNanos,
-                tls));
+                tls, keyrings));
     }
 
     /** Sets up a connection we open for one of the core's stream requests. */

@@ -30,6 +30,14 @@ final class TransportCounters {
     final long[] envelopeRejections = new long[EnvelopeRejection.values().length];
     /** Input accepted as plaintext although encryption is on (gossipVerifyIncoming off). */
     long unverifiedAccepted;
+    /** Keyrings this node recovered from a member over TLS and adopted. */
+    long keyringRecoveries;
+    /** Keyring requests this node made that brought nothing it adopted. */
+    long keyringRecoveryFailures;
+    /** Keyring requests this node answered (with its keys, or "current"). */
+    long keyringRequestsServed;
+    /** Keyring requests this node refused (plaintext stream, no keyring, itself locked out, malformed). */
+    long keyringRequestsRefused;
 
     void envelopeRejected(EnvelopeRejection reason) {
         envelopeRejections[reason.ordinal()]++;

@@ -185,4 +185,42 @@ class InboundStreamHandlerTest {
         assertTrue(host.events.isEmpty());
         ch.finishAndReleaseAll();
     }
+
+    @Test
+    void aKeyringRequestOnAPlaintextStreamIsRefusedWithoutAnAnswerAndNeverReachesTheCore() {
+        KeyringRecovery keyrings = new KeyringRecovery("server", dev.grapevine.crypto.Keyring.of(KeyringRecoveryTest.K1),
+                false, new KeyringRecoveryTest.FakeNode(), counters, System::nanoTime, new java.util.SplittableRandom(), 2_000_000_000L);
+        pipelines = new StreamPipelines(core, StreamEnvelope.IDENTITY, counters,
+                new RateLimitedLog(LoggerFactory.getLogger(getClass()), 1), 1 << 20, MAX_CONCURRENT, TIMEOUT_NANOS,
+                tracked::add, null, keyrings);
+        PeerChannel ch = open();
+        ch.writeInbound(Unpooled.wrappedBuffer(KeyringMessages.request(KeyringRecoveryTest.K2)));
+        assertNull(ch.readOutbound(), "no answer, no key");
+        assertFalse(ch.isOpen());
+        assertEquals(1, counters.keyringRequestsRefused);
+        assertEquals(0, counters.keyringRequestsServed);
+        assertTrue(core.metrics().rejections().isEmpty(), "the core never saw it");
+        ch.finishAndReleaseAll();
+
+        // Without a keyring recovery at all (codec tests): refused and counted the same way.
+        pipelines = new StreamPipelines(core, StreamEnvelope.IDENTITY, counters,
+                new RateLimitedLog(LoggerFactory.getLogger(getClass()), 1), 1 << 20, MAX_CONCURRENT, TIMEOUT_NANOS,
+                tracked::add);
+        PeerChannel ch2 = open();
+        ch2.writeInbound(Unpooled.wrappedBuffer(KeyringMessages.request(KeyringRecoveryTest.K2)));
+        assertNull(ch2.readOutbound());
+        assertFalse(ch2.isOpen());
+        assertEquals(2, counters.keyringRequestsRefused);
+        ch2.finishAndReleaseAll();
+    }
+
+    @Test
+    void anOversizedKeyringMessageIsRefusedByTheFramer() {
+        PeerChannel ch = open();
+        ch.writeInbound(Unpooled.wrappedBuffer(new byte[] {(byte) 243, 0, 1, 0, 0}));
+        assertNull(ch.readOutbound());
+        assertFalse(ch.isOpen());
+        assertEquals(1, counters.framesTooLarge);
+        ch.finishAndReleaseAll();
+    }
 }

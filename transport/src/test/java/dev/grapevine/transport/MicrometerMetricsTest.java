@@ -55,6 +55,14 @@ class MicrometerMetricsTest {
             assertEquals(0.0, registry.find("grapevine.envelope.rejections").tags("reason", "no_key_decrypts")
                     .functionCounter().count());
             assertEquals(0.0, registry.find("grapevine.envelope.unverified").functionCounter().count());
+            for (String outcome : new String[] {"recovered", "failed"}) {
+                assertEquals(0.0, registry.find("grapevine.keyring.recoveries").tags("outcome", outcome)
+                        .functionCounter().count());
+            }
+            for (String outcome : new String[] {"served", "refused"}) {
+                assertEquals(0.0, registry.find("grapevine.keyring.requests").tags("outcome", outcome)
+                        .functionCounter().count());
+            }
 
             // Counters grow: wait past the one-second snapshot age and read again.
             double sent = registry.find("grapevine.packets.sent").functionCounter().count();

@@ -68,9 +68,13 @@ class TlsStreamHandlerTest {
     }
 
     private PeerChannel server() {
+        return server(null);
+    }
+
+    private PeerChannel server(KeyringRecovery keyrings) {
         PeerChannel ch = new PeerChannel();
         new StreamPipelines(core, StreamEnvelope.IDENTITY, serverCounters, log(), 1 << 20, 8, TIMEOUT_NANOS,
-                c -> { }, serverTls).initInbound(ch);
+                c -> { }, serverTls, keyrings).initInbound(ch);
         return ch.start();
     }
 
@@ -210,5 +214,39 @@ class TlsStreamHandlerTest {
         assertFalse(c.isOpen());
         finish(c);
         assertEquals(1, outcomes.size(), "one outcome, also after close");
+    }
+
+    @Test
+    void aKeyringRequestOverTlsIsAnsweredBelowTheCoreToTheAuthenticatedClient() {
+        KeyringRecovery keyrings = new KeyringRecovery("server",
+                dev.grapevine.crypto.Keyring.of(KeyringRecoveryTest.K2, KeyringRecoveryTest.K1), true,
+                new KeyringRecoveryTest.FakeNode(), serverCounters, System::nanoTime, new java.util.SplittableRandom(), 2_000_000_000L);
+        keyrings.opened(null); // it decrypted gossip just now
+        PeerChannel s = server(keyrings);
+        PeerChannel c = client("server", KeyringMessages.request(KeyringRecoveryTest.K1));
+        shuttle(c, s);
+        assertEquals(List.of("reply from server"), outcomes);
+        KeyringMessages.Answer a = KeyringMessages.decodeAnswer(replies.get(0));
+        assertTrue(a.ok(), a.toString());
+        assertEquals(2, a.keys().size());
+        assertTrue(java.util.Arrays.equals(KeyringRecoveryTest.K2, a.keys().get(0)), "primary first");
+        assertEquals(1, serverCounters.keyringRequestsServed);
+        assertEquals(0, core.metrics().pushPullsServed());
+        assertTrue(core.metrics().rejections().isEmpty(), "the core never saw it");
+        finish(c, s);
+    }
+
+    @Test
+    void aKeyringRequestToAServerWithAnotherNameIsNeverSent() {
+        KeyringRecovery keyrings = new KeyringRecovery("server", dev.grapevine.crypto.Keyring.of(KeyringRecoveryTest.K2),
+                true, new KeyringRecoveryTest.FakeNode(), serverCounters, System::nanoTime,
+                new java.util.SplittableRandom(), 2_000_000_000L);
+        PeerChannel s = server(keyrings);
+        PeerChannel c = client("other", KeyringMessages.request(KeyringRecoveryTest.K1));
+        shuttle(c, s);
+        assertEquals(1, outcomes.size());
+        assertTrue(outcomes.get(0).startsWith("failure TLS handshake failed"), outcomes.get(0));
+        assertEquals(0, serverCounters.keyringRequestsServed + serverCounters.keyringRequestsRefused);
+        finish(c, s);
     }
 }

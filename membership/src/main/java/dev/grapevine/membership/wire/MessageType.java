@@ -6,7 +6,9 @@ package dev.grapevine.membership.wire;
  * <p>The numeric values are part of the protocol (they come from a Go {@code iota} list in
  * memberlist 0.2.2). <b>Only append to this list.</b> Codes 0..13 are memberlist's; 244 is the
  * label header of newer memberlist releases, which memberlist 0.2.2 and Serf 0.9.4 do not
- * understand.
+ * understand. Codes 241..243 are Grapevine's own and never sent to memberlist or Serf peers:
+ * 241 and 242 in signing mode, 243 (keyring recovery) only inside mutually authenticated TLS
+ * streams between Grapevine nodes.
  *
  * <p>Immutable; safe to use from any thread.
  */
@@ -43,6 +45,12 @@ public enum MessageType {
     SIGNED(241),
     /** Grapevine: a push/pull carrying each member's signed proof (signing mode only, streams). */
     SIGNED_PUSH_PULL(242),
+    /**
+     * Grapevine: keyring recovery, streams only, TLS only: {@code [243][L: uint32 BE][L bytes]}, a
+     * request for the gossip keyring or its answer (the transport's codec defines the body; at most
+     * {@link StreamFramer#MAX_KEYRING_FRAME_BYTES} in all). Never handed to the membership core.
+     */
+    KEYRING(243),
     /** Label header of newer memberlist releases; never sent to memberlist 0.2.2 peers. */
     HAS_LABEL(244);
 

@@ -10,6 +10,7 @@ import java.util.Objects;
  *
  * <pre>
  *  [10] [L: uint32 BE] [L bytes]                          length 5 + L
+ *  [242] / [243] [L: uint32 BE] [L bytes]                 length 5 + L (Grapevine's own)
  *  [9]  msgpack(compress)                                 length 1 + one msgpack value
  *  [0] / [2] / [13]  msgpack(struct)                      length 1 + one msgpack value
  *  [8]  msgpack({UserMsgLen}) [UserMsgLen bytes]
@@ -42,6 +43,11 @@ public final class StreamFramer {
     public static final int REJECTED = -2;
     /** Size of the encrypted-stream header {@code [10][L: uint32 BE]}. */
     public static final int ENVELOPE_HEADER_BYTES = 5;
+    /**
+     * The longest keyring-recovery message ({@link MessageType#KEYRING}, type 243), header
+     * included, whatever {@code maxFrameBytes} allows: a longer one is {@link Rejection#TOO_LARGE}.
+     */
+    public static final int MAX_KEYRING_FRAME_BYTES = 4096;
 
     private static final int START = 0;
     private static final int ONE_VALUE = 1;
@@ -139,16 +145,21 @@ public final class StreamFramer {
                     }
                     int type = buf[off] & 0xff;
                     switch (type) {
-                        case 10, 242 -> {
+                        case 10, 242, 243 -> {
                             if (len < ENVELOPE_HEADER_BYTES) {
                                 return NEED_MORE;
                             }
                             long l = ((long) (buf[off + 1] & 0xff) << 24) | ((buf[off + 2] & 0xff) << 16)
                                     | ((buf[off + 3] & 0xff) << 8) | (buf[off + 4] & 0xff);
                             frameLen = ENVELOPE_HEADER_BYTES + l;
-                            if (frameLen > maxFrameBytes) {
-                                return fail(Rejection.TOO_LARGE, (type == 10 ? "encrypted stream of " : "signed push/pull of ") + frameLen
-                                        + " bytes, limit " + maxFrameBytes);
+                            int limit = type == 243 ? Math.min(maxFrameBytes, MAX_KEYRING_FRAME_BYTES) : maxFrameBytes;
+                            if (frameLen > limit) {
+                                String what = switch (type) {
+                                    case 10 -> "encrypted stream of ";
+                                    case 242 -> "signed push/pull of ";
+                                    default -> "keyring message of ";
+                                };
+                                return fail(Rejection.TOO_LARGE, what + frameLen + " bytes, limit " + limit);
                             }
                             phase = AWAIT_END;
                         }

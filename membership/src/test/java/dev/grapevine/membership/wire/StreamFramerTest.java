@@ -32,6 +32,8 @@ class StreamFramerTest {
         out.add(Packets.compress(WireEncoder.encodeStreamUser(new byte[70_000])));
         // an envelope: [10][L][L opaque bytes]
         out.add(concat(hex("0a000001f4"), new byte[500]));
+        // Grapevine's keyring message: [243][L][L opaque bytes]
+        out.add(concat(hex("f300000023"), new byte[35]));
         // variant msgpack forms (unknown keys with nested values, wide ints, array-form records)
         VariantEncoder v = new VariantEncoder(9, true);
         out.add(v.encode(StreamsTest.pushPull(30, 77, 5)));
@@ -49,7 +51,7 @@ class StreamFramerTest {
             }
             assertEquals(msg.length, f.frameLength(withTrailer, 0, msg.length));
             assertEquals(msg.length, f.frameLength(withTrailer, 0, withTrailer.length), "stable once complete");
-            if (msg[0] != 10) {
+            if (msg[0] != 10 && (msg[0] & 0xff) != 243) { // envelopes and keyring messages are opaque here
                 assertTrue(Streams.read(withTrailer, 0, msg.length).ok());
             }
         }
@@ -110,6 +112,22 @@ class StreamFramerTest {
         assertEquals(StreamFramer.REJECTED, many.frameLength(nodes, 0, nodes.length));
         assertEquals(Rejection.TOO_LARGE, many.rejection());
         assertThrows(IllegalArgumentException.class, () -> new StreamFramer(0));
+    }
+
+    @Test
+    void keyringMessagesAreBoundedByTheirOwnLimit() {
+        int max = StreamFramer.MAX_KEYRING_FRAME_BYTES;
+        byte[] atLimit = concat(hex("f3"), new byte[] {0, 0, (byte) ((max - 5) >> 8), (byte) (max - 5)});
+        assertEquals(StreamFramer.NEED_MORE, new StreamFramer(MAX).frameLength(atLimit, 0, 5));
+        byte[] over = concat(hex("f3"), new byte[] {0, 0, (byte) ((max - 4) >> 8), (byte) (max - 4)});
+        StreamFramer f = new StreamFramer(MAX);
+        assertEquals(StreamFramer.REJECTED, f.frameLength(over, 0, 5));
+        assertEquals(Rejection.TOO_LARGE, f.rejection());
+        assertTrue(f.detail().contains("keyring"), f.detail());
+        // a smaller stream limit still applies
+        StreamFramer small = new StreamFramer(100);
+        assertEquals(StreamFramer.REJECTED, small.frameLength(hex("f300000060"), 0, 5));
+        assertEquals(Rejection.TOO_LARGE, small.rejection());
     }
 
     @Test

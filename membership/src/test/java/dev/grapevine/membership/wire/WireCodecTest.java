@@ -213,10 +213,10 @@ class WireCodecTest {
 
     @Test
     void typesAreCheckedPerPath() {
-        for (int t : new int[] {7, 9, 10, 12, 244}) {
+        for (int t : new int[] {7, 9, 10, 12, 243, 244}) {
             assertEquals(Rejection.UNSUPPORTED_TYPE, reason(WireDecoder.decode(new byte[] {(byte) t, 0}, 0, 2)), "type " + t);
         }
-        for (int t : new int[] {14, 15, 100, 243, 255}) {
+        for (int t : new int[] {14, 15, 100, 245, 255}) {
             assertEquals(Rejection.UNKNOWN_TYPE, reason(WireDecoder.decode(new byte[] {(byte) t, 0}, 0, 2)), "type " + t);
         }
         // err decodes here (a stream reply), UDP user messages take the rest of the bytes
