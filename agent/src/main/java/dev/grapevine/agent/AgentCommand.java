@@ -52,6 +52,15 @@ final class AgentCommand implements Callable<Integer> {
     @Option(names = "--join", split = ",", description = "Seeds to join at start, HOST:PORT, comma separated.")
     List<String> join = new ArrayList<>();
 
+    @Option(names = "--join-attempts", defaultValue = "1", paramLabel = "N",
+            description = "How many times to try --join before giving up (exit 1), as Serf's -retry-join/-retry-max: "
+                    + "useful when seeds start at the same time (default: ${DEFAULT-VALUE}).")
+    int joinAttempts;
+
+    @Option(names = "--join-retry-seconds", defaultValue = "5", paramLabel = "S",
+            description = "Seconds between join attempts (default: ${DEFAULT-VALUE}).")
+    int joinRetrySeconds;
+
     @Option(names = "--tag", description = "A tag K=V (repeatable); Serf agents show them.")
     List<String> tags = new ArrayList<>();
 
@@ -128,6 +137,26 @@ final class AgentCommand implements Callable<Integer> {
         return new AgentSecurity.Flags(tls, tlsCa, tlsCert, tlsKey, signing, identityCert, identityKey);
     }
 
+    /** Joins the seeds, up to {@code --join-attempts} times; false when every attempt failed. */
+    private boolean joinWithRetries(GrapevineNode node) throws InterruptedException {
+        for (int attempt = 1; attempt <= joinAttempts; attempt++) {
+            try {
+                int n = node.join(join);
+                LOG.info("joined through {} of {} seed(s)", n, join.size());
+                return true;
+            } catch (JoinException e) {
+                if (attempt == joinAttempts) {
+                    LOG.error("{}", e.getMessage());
+                    return false;
+                }
+                LOG.warn("{} (attempt {} of {}; retrying in {} s)", e.getMessage(), attempt, joinAttempts,
+                        joinRetrySeconds);
+                Thread.sleep(joinRetrySeconds * 1000L);
+            }
+        }
+        return false;
+    }
+
     @Override
     public Integer call() throws Exception {
         AgentSecurity security;
@@ -135,6 +164,10 @@ final class AgentCommand implements Callable<Integer> {
             security = AgentSecurity.load(name, securityFlags());
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
+        }
+        if (joinAttempts < 1 || joinAttempts > 1000 || joinRetrySeconds < 0 || joinRetrySeconds > 3600) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--join-attempts must be 1..1000 and --join-retry-seconds 0..3600");
         }
         MembershipConfig config = preset(preset);
         Keyring keyring;
@@ -180,14 +213,8 @@ final class AgentCommand implements Callable<Integer> {
                 httpApi = new HttpApi(httpAddress(http), api[0]);
                 LOG.info("HTTP API on http://{}", hostPort(httpApi.address()));
             }
-            if (!join.isEmpty()) {
-                try {
-                    int n = node.join(join);
-                    LOG.info("joined through {} of {} seed(s)", n, join.size());
-                } catch (JoinException e) {
-                    LOG.error("{}", e.getMessage());
-                    return 1;
-                }
+            if (!join.isEmpty() && !joinWithRetries(node)) {
+                return 1;
             }
             HttpApi served = httpApi;
             Thread hook = new Thread(() -> {

@@ -54,6 +54,21 @@ class AgentCommandTest {
     }
 
     @Test
+    void joinAttemptsAreBoundedAndValidated() throws Exception {
+        int closed;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            closed = s.getLocalPort();
+        }
+        int exit = new CommandLine(new Main()).execute("agent", "--name", "j1", "--bind", "127.0.0.1:0",
+                "--join", "127.0.0.1:" + closed, "--join-attempts", "2", "--join-retry-seconds", "0");
+        assertEquals(1, exit, "every attempt failed: exit 1, not a hang");
+        assertEquals(2, new CommandLine(new Main()).execute("agent", "--name", "j1", "--bind", "127.0.0.1:0",
+                "--join-attempts", "0"));
+        assertEquals(2, new CommandLine(new Main()).execute("agent", "--name", "j1", "--bind", "127.0.0.1:0",
+                "--join-retry-seconds", "-1"));
+    }
+
+    @Test
     void httpDefaultsToLoopback() throws Exception {
         InetSocketAddress a = AgentCommand.httpAddress("8080");
         assertTrue(a.getAddress().isLoopbackAddress());

@@ -63,7 +63,7 @@ final class NetnsProcesses implements AutoCloseable {
                 "-cp", classpath, "dev.grapevine.agent.Main", "agent", "--name", name, "--bind", address + ":7946",
                 "--keyring-file", keyringFile.toString()));
         if (join != null) {
-            cmd.addAll(List.of("--join", join));
+            cmd.addAll(List.of("--join", join, "--join-attempts", "3", "--join-retry-seconds", "2"));
         }
         Path out = dir.resolve(name + ".out");
         Path err = dir.resolve(name + ".err");
