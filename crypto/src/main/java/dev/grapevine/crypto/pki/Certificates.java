@@ -179,12 +179,25 @@ public final class Certificates {
         }
     }
 
-    /** Parses DER with the JDK's certificate factory. */
+    /**
+     * Parses exactly one DER certificate with the JDK's certificate factory. The input must be the
+     * certificate's DER encoding and nothing else: the factory on its own also takes PEM or base64
+     * text, BER and trailing bytes after the certificate, so one certificate could arrive in many
+     * byte forms (each a separate entry in a cache keyed by the bytes).
+     *
+     * @throws PkiException if the bytes are not exactly one DER X.509 certificate
+     */
     public static X509Certificate parse(byte[] der) {
+        X509Certificate cert;
         try {
-            return Pem.certificate(der);
+            cert = Pem.certificate(der);
         } catch (java.security.cert.CertificateException | RuntimeException e) {
             throw new PkiException("not a DER X.509 certificate (" + e.getMessage() + ")", e);
         }
+        if (!Arrays.equals(der(cert), der)) {
+            throw new PkiException("not a DER X.509 certificate (not exactly its DER encoding: trailing bytes, "
+                    + "BER or text)");
+        }
+        return cert;
     }
 }

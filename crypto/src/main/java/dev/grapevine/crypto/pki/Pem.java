@@ -75,7 +75,14 @@ public final class Pem {
      *                      holds anything else
      */
     public static List<X509Certificate> readCertificates(Path file) {
-        String text = read(file);
+        return certificates(read(file), file.toString());
+    }
+
+    /**
+     * {@link #readCertificates} on a file's content (read as ISO-8859-1, at most
+     * {@link #MAX_FILE_BYTES}); {@code file} names the source in messages.
+     */
+    static List<X509Certificate> certificates(String text, String file) {
         List<X509Certificate> out = new ArrayList<>();
         try (PEMParser parser = new PEMParser(new StringReader(text))) {
             for (Object o = parser.readObject(); o != null; o = parser.readObject()) {
@@ -107,6 +114,14 @@ public final class Pem {
     public static PrivateKey readPrivateKey(Path file) {
         String text = read(file);
         warnIfShared(file);
+        return privateKey(text, file.toString());
+    }
+
+    /**
+     * {@link #readPrivateKey} on a file's content (read as ISO-8859-1, at most
+     * {@link #MAX_FILE_BYTES}); {@code file} names the source in messages.
+     */
+    static PrivateKey privateKey(String text, String file) {
         PrivateKeyInfo info = null;
         try (PEMParser parser = new PEMParser(new StringReader(text))) {
             for (Object o = parser.readObject(); o != null; o = parser.readObject()) {
@@ -137,7 +152,7 @@ public final class Pem {
         if (info == null) {
             throw new PkiException(file + ": no private key found (expected a BEGIN PRIVATE KEY block)");
         }
-        return privateKey(info, file.toString());
+        return privateKey(info, file);
     }
 
     /**
