@@ -17,11 +17,14 @@ import java.util.List;
 public final class FuzzPki {
     /** "Now" for every fuzz target that checks validity. */
     public static final Instant NOW = Instant.parse("2030-01-01T00:00:00Z");
-    /** The file names under the resource directory. */
-    public static final String CA_ED25519 = "ca-ed25519.pem";
-    public static final String CA_P256 = "ca-p256.pem";
-    public static final String LOCAL_CERT = "node-local.pem";
-    public static final String LOCAL_KEY = "node-local.key.pem";
+    /**
+     * The file names under the resource directory (PEM content; not named {@code *.pem} / {@code *.key},
+     * which the repository ignores). The node key is a throwaway test key, used nowhere else.
+     */
+    public static final String CA_ED25519 = "ca-ed25519.crt";
+    public static final String CA_P256 = "ca-p256.crt";
+    public static final String LOCAL_CERT = "node-local.crt";
+    public static final String LOCAL_KEY = "node-local-key.txt";
 
     private FuzzPki() {
     }
