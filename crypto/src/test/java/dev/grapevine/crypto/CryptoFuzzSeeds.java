@@ -127,7 +127,7 @@ final class CryptoFuzzSeeds {
         GossipEnvelopeJazzerFuzzTest.Config plain32 = new GossipEnvelopeJazzerFuzzTest.Config(1, 2, true, false, 0, true);
         byte[] k32 = plain32.keyBytes()[0];
         write(packet, "v0-bad-padding", with(plain32, v0WithBlock(k32, new byte[0], fill(16, 0))));
-        write(packet, "v0-padding-17", with(plain32, v0WithBlock(k32, new byte[0], fill(16, 17))));
+        write(packet, "v0-padding-17", with(plain32, v0WithBlock(k32, new byte[0], fill(32, 17))));
         byte[] mixed = fill(16, 3);
         mixed[13] = 2;
         write(packet, "v0-padding-mixed", with(plain32, v0WithBlock(k32, new byte[0], mixed)));
@@ -248,6 +248,11 @@ final class CryptoFuzzSeeds {
         write(der, "ca-p256", ecCa.certificate().getEncoded());
         byte[] trailing = Arrays.copyOf(b.certificate().getEncoded(), b.certificate().getEncoded().length + 1);
         write(der, "trailing-byte", trailing);
+        // Nested indefinite-length SEQUENCEs: the JDK's factory recursed once per level into a
+        // StackOverflowError (5000 levels at a 1 MB stack; 1023, the most the 4096-byte wire limit
+        // holds, at 256 KB). Found by probing after fuzzing; refused by the structure check now.
+        write(der, "crash-nesting-5000", nested(5000));
+        write(der, "crash-nesting-1023", nested(1023));
 
         Path certPem = root.resolve("dev/grapevine/crypto/pki/PkiJazzerFuzzTestInputs/certificatePem");
         ascii(certPem, "one", pem(b.certificate()));
@@ -257,6 +262,7 @@ final class CryptoFuzzSeeds {
         ascii(certPem, "a-key", pkcs8(KeyAlgorithm.ED25519.generate().getPrivate()));
         ascii(certPem, "cert-then-key", pem(e.certificate()) + pkcs8(KeyAlgorithm.ED25519.generate().getPrivate()));
         ascii(certPem, "empty", "");
+        ascii(certPem, "crash-nesting-5000", pem("CERTIFICATE", nested(5000)));
         ascii(certPem, "bad-base64", "-----BEGIN CERTIFICATE-----\nMIIB*\n-----END CERTIFICATE-----\n");
 
         Path keyPem = root.resolve("dev/grapevine/crypto/pki/PkiJazzerFuzzTestInputs/privateKeyPem");
@@ -278,6 +284,8 @@ final class CryptoFuzzSeeds {
         ascii(keyPem, "rsa", pkcs8(rsa.generateKeyPair().getPrivate()));
         ascii(keyPem, "two-keys", pkcs8(ed.getPrivate()) + pkcs8(KeyAlgorithm.ED25519.generate().getPrivate()));
         ascii(keyPem, "certificate", pem(b.certificate()));
+        ascii(keyPem, "crash-nesting-5000", pem("PRIVATE KEY", nested(5000)));
+        ascii(keyPem, "crash-nesting-sec1-5000", pem("EC PRIVATE KEY", nested(5000)));
         ascii(keyPem, "empty", "");
 
         Path claims = root.resolve("dev/grapevine/crypto/sign/ClaimAuthorityJazzerFuzzTestInputs/verify");
@@ -294,6 +302,17 @@ final class CryptoFuzzSeeds {
         bad[bad.length - 1] ^= 1;
         write(claims, "bad-signature", bad);
         write(claims, "empty-signed-bytes", claim(false, "node-b", b, true, new byte[0]));
+        ByteArrayOutputStream deep = new ByteArrayOutputStream();
+        deep.write(1);
+        deep.write(6);
+        deep.writeBytes("node-b".getBytes(StandardCharsets.US_ASCII));
+        deep.write(64);
+        deep.writeBytes(new byte[64]);
+        byte[] cert = nested(1023);
+        deep.write(cert.length >>> 8);
+        deep.write(cert.length);
+        deep.writeBytes(cert);
+        write(claims, "crash-certificate-nesting-1023", deep.toByteArray());
     }
 
     /** A claim in {@code ClaimAuthorityJazzerFuzzTest}'s input format, signed by {@code who}'s key when it is Ed25519. */
@@ -374,6 +393,16 @@ final class CryptoFuzzSeeds {
     private static byte[] bytes(Random rnd, int n) {
         byte[] b = new byte[n];
         rnd.nextBytes(b);
+        return b;
+    }
+
+    /** {@code depth} nested indefinite-length SEQUENCEs: {@code 30 80 ... 00 00}. */
+    private static byte[] nested(int depth) {
+        byte[] b = new byte[4 * depth];
+        for (int i = 0; i < depth; i++) {
+            b[2 * i] = 0x30;
+            b[2 * i + 1] = (byte) 0x80;
+        }
         return b;
     }
 

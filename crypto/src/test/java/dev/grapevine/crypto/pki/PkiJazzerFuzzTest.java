@@ -19,6 +19,7 @@ import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
 import java.security.interfaces.ECPrivateKey;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 import org.bouncycastle.util.io.pem.PemObject;
 import org.bouncycastle.util.io.pem.PemWriter;
@@ -126,11 +127,22 @@ class PkiJazzerFuzzTest {
             cert = Certificates.parse(data);
         } catch (PkiException e) {
             assertArrayEquals(copy, data, "the input was modified");
+            assertFalse(jdkTakesExactly(data), "refused a certificate the JDK parses in exactly its DER encoding: "
+                    + e.getMessage());
             return;
         }
         assertArrayEquals(copy, data, "the input was modified");
         assertArrayEquals(data, der(cert), "accepted a certificate that is not exactly its DER encoding");
         checkParsedCertificate(cert);
+    }
+
+    /** Whether the JDK's factory alone parses {@code der} as a certificate whose encoding is {@code der}. */
+    private static boolean jdkTakesExactly(byte[] der) {
+        try {
+            return Arrays.equals(der, Pem.certificate(der).getEncoded());
+        } catch (Exception | StackOverflowError e) {
+            return false; // (the overflow is what Certificates.parse guards against)
+        }
     }
 
     /** Helpers and the trust check on any certificate the JDK parsed: no exception, and the model's answer. */
