@@ -152,8 +152,12 @@ public final class KeyringFile {
         return data;
     }
 
-    /** Parses {@code [ "b64", ... ]} (or {@code null}, which holds no keys) from raw bytes. */
-    private List<byte[]> parse(byte[] d) throws KeyringFileException {
+    /**
+     * Parses {@code [ "b64", ... ]} (or {@code null}, which holds no keys) from raw bytes, as
+     * {@link #read()} does after reading at most {@link #MAX_FILE_BYTES} (package-private for the
+     * fuzz tests).
+     */
+    List<byte[]> parse(byte[] d) throws KeyringFileException {
         return new Parser(path, d).keys();
     }
 

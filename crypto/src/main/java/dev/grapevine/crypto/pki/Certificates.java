@@ -30,6 +30,8 @@ import org.bouncycastle.crypto.util.PrivateKeyFactory;
  * stricter DNS-name syntax refuses is still read. Thread-safety: static and stateless.
  */
 public final class Certificates {
+    /** The deepest nesting of constructed values {@link #parse} takes (a certificate needs about 6). */
+    public static final int MAX_DER_DEPTH = 32;
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private Certificates() {
@@ -179,12 +181,32 @@ public final class Certificates {
         }
     }
 
-    /** Parses DER with the JDK's certificate factory. */
+    /**
+     * Parses exactly one DER certificate with the JDK's certificate factory. The input must be the
+     * certificate's DER encoding and nothing else: the factory on its own also takes PEM or base64
+     * text, BER and trailing bytes after the certificate, so one certificate could arrive in many
+     * byte forms (each a separate entry in a cache keyed by the bytes). Its structure is checked
+     * first, without recursion: definite lengths only, at most {@link #MAX_DER_DEPTH} levels of
+     * nesting (the factory recurses per level of BER nesting and would overflow the stack).
+     *
+     * @throws PkiException if the bytes are not exactly one DER X.509 certificate
+     */
     public static X509Certificate parse(byte[] der) {
+        Asn1Depth.Shape shape = Asn1Depth.check(der, MAX_DER_DEPTH, false, true);
+        if (shape != Asn1Depth.Shape.OK) {
+            throw new PkiException("not a DER X.509 certificate (" + (shape == Asn1Depth.Shape.TOO_DEEP
+                    ? "nested more than " + MAX_DER_DEPTH + " levels deep)" : "not one well-formed DER value)"));
+        }
+        X509Certificate cert;
         try {
-            return Pem.certificate(der);
+            cert = Pem.certificate(der);
         } catch (java.security.cert.CertificateException | RuntimeException e) {
             throw new PkiException("not a DER X.509 certificate (" + e.getMessage() + ")", e);
         }
+        if (!Arrays.equals(der(cert), der)) {
+            throw new PkiException("not a DER X.509 certificate (not exactly its DER encoding: trailing bytes, "
+                    + "BER or text)");
+        }
+        return cert;
     }
 }

@@ -35,6 +35,7 @@ import org.bouncycastle.openssl.PEMKeyPair;
 import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.pkcs.PKCS8EncryptedPrivateKeyInfo;
 import org.bouncycastle.util.io.pem.PemObject;
+import org.bouncycastle.util.io.pem.PemReader;
 import org.bouncycastle.util.io.pem.PemWriter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -59,6 +60,8 @@ import org.slf4j.LoggerFactory;
 public final class Pem {
     /** The largest PEM file read (certificate bundles included). */
     public static final int MAX_FILE_BYTES = 256 * 1024;
+    /** The deepest nesting of ASN.1 values read from a PEM block (a certificate needs about 6). */
+    public static final int MAX_ASN1_DEPTH = 64;
     private static final Logger LOG = LoggerFactory.getLogger(Pem.class);
     private static final Set<PosixFilePermission> GROUP_OR_OTHER = Set.of(
             PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_WRITE,
@@ -76,7 +79,15 @@ public final class Pem {
      *                      holds anything else
      */
     public static List<X509Certificate> readCertificates(Path file) {
-        String text = read(file);
+        return certificates(read(file), file.toString());
+    }
+
+    /**
+     * {@link #readCertificates} on a file's content (read as ISO-8859-1, at most
+     * {@link #MAX_FILE_BYTES}); {@code file} names the source in messages.
+     */
+    static List<X509Certificate> certificates(String text, String file) {
+        requireShallow(text, file);
         List<X509Certificate> out = new ArrayList<>();
         try (PEMParser parser = new PEMParser(new StringReader(text))) {
             for (Object o = parser.readObject(); o != null; o = parser.readObject()) {
@@ -108,6 +119,15 @@ public final class Pem {
     public static PrivateKey readPrivateKey(Path file) {
         String text = read(file);
         warnIfShared(file);
+        return privateKey(text, file.toString());
+    }
+
+    /**
+     * {@link #readPrivateKey} on a file's content (read as ISO-8859-1, at most
+     * {@link #MAX_FILE_BYTES}); {@code file} names the source in messages.
+     */
+    static PrivateKey privateKey(String text, String file) {
+        requireShallow(text, file);
         PrivateKeyInfo info = null;
         try (PEMParser parser = new PEMParser(new StringReader(text))) {
             for (Object o = parser.readObject(); o != null; o = parser.readObject()) {
@@ -138,7 +158,7 @@ public final class Pem {
         if (info == null) {
             throw new PkiException(file + ": no private key found (expected a BEGIN PRIVATE KEY block)");
         }
-        return privateKey(info, file.toString());
+        return privateKey(info, file);
     }
 
     /**
@@ -256,6 +276,31 @@ public final class Pem {
             return "EC parameters";
         }
         return "a " + o.getClass().getSimpleName();
+    }
+
+    /**
+     * Refuses a file with a PEM block whose ASN.1 nests more than {@link #MAX_ASN1_DEPTH} levels
+     * deep, before BouncyCastle's parser (which recurses per level) sees it: a few kilobytes of
+     * nested headers would otherwise overflow the stack (found by fuzzing). Anything else wrong with
+     * the file is left to the parser to report.
+     */
+    private static void requireShallow(String text, String file) {
+        try (PemReader r = new PemReader(new StringReader(text))) {
+            for (PemObject o = r.readPemObject(); o != null; o = r.readPemObject()) {
+                byte[] content = o.getContent();
+                Asn1Depth.Shape shape = Asn1Depth.check(content, MAX_ASN1_DEPTH, true, false);
+                Arrays.fill(content, (byte) 0); // may be a key
+                if (shape == Asn1Depth.Shape.TOO_DEEP) {
+                    throw new PkiException(file + ": a PEM block with ASN.1 nested more than " + MAX_ASN1_DEPTH
+                            + " levels deep");
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            if (e instanceof PkiException p) {
+                throw p;
+            }
+            // malformed PEM: the parser reports it
+        }
     }
 
     /** Reads at most {@link #MAX_FILE_BYTES} of a file as text. */

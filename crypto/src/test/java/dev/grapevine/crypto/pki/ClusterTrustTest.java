@@ -6,12 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
+import java.util.Base64;
 import java.util.Date;
 import java.util.List;
 import java.util.Optional;
@@ -52,6 +55,20 @@ class ClusterTrustTest {
         ClusterTrust.Evaluation e = trust.evaluate(c, "node-1");
         assertTrue(e.trustedAt(T0));
         assertEquals(c.getNotAfter().toInstant(), e.trustedUntil());
+    }
+
+    @Test
+    void parseTakesExactlyOneDerCertificate() throws Exception {
+        X509Certificate c = ca.issue("node-1", KeyAlgorithm.ED25519, Duration.ofDays(1)).certificate();
+        byte[] der = c.getEncoded();
+        assertEquals(c, Certificates.parse(der));
+        // The JDK's factory alone takes each of these as the same certificate (found by fuzzing).
+        byte[] trailing = Arrays.copyOf(der, der.length + 1);
+        assertThrows(PkiException.class, () -> Certificates.parse(trailing));
+        byte[] pem = ("-----BEGIN CERTIFICATE-----\n" + Base64.getMimeEncoder().encodeToString(der)
+                + "\n-----END CERTIFICATE-----\n").getBytes(StandardCharsets.US_ASCII);
+        assertThrows(PkiException.class, () -> Certificates.parse(pem));
+        assertThrows(PkiException.class, () -> Certificates.parse(new byte[0]));
     }
 
     @Test
