@@ -47,8 +47,9 @@ import org.bouncycastle.util.io.pem.PemObject;
  * plus near misses for each refusal. Not a test; run it by hand after a format change, from the
  * crypto module directory, with the test classpath:
  * {@code java -cp target/test-classes:target/classes:<deps> dev.grapevine.crypto.CryptoFuzzSeeds src/test/resources}
- * (it replaces the CAs, so every certificate seed is rewritten too). Crash inputs found by fuzzing
- * are added to the same directories by hand (named {@code crash-*}).
+ * (it replaces the CAs, so every certificate seed is rewritten too). Inputs found by fuzzing are
+ * added to the same directories by hand (named {@code crash-*}); the writer overwrites only its own
+ * files, so do not delete the directories before running it.
  */
 final class CryptoFuzzSeeds {
     private CryptoFuzzSeeds() {

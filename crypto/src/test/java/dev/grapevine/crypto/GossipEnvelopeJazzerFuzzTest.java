@@ -32,6 +32,9 @@ import org.junit.jupiter.api.Test;
  * written by {@link CryptoFuzzSeeds}). To fuzz for real, one method per run:
  * {@code JAZZER_FUZZ=1 mvn -B -o -pl crypto -am test-compile surefire:test@fuzz-regression
  * -Dtest='GossipEnvelopeJazzerFuzzTest#packet' -Dsurefire.failIfNoSpecifiedTests=false}.
+ * A run lasts 5 minutes (Jazzer's default); for another length add
+ * {@code -Djazzer.internal.arg.0=fuzz -Djazzer.internal.arg.1=-max_total_time=<seconds>}. The fuzz
+ * JVM runs with a 256 KB stack (see the pom), so deep recursion shows up within 4 KB inputs.
  *
  * <p>Input: the first byte chooses the configuration ({@link Config}), the rest is the datagram,
  * the stream frame or the peer's label. Oracles: nothing throws; the outcome (plaintext,

@@ -28,7 +28,12 @@ import org.junit.jupiter.api.Test;
  * ({@code src/test/resources/dev/grapevine/crypto/sign/ClaimAuthorityJazzerFuzzTestInputs/verify/},
  * written by {@code CryptoFuzzSeeds}). To fuzz for real:
  * {@code JAZZER_FUZZ=1 mvn -B -o -pl crypto -am test-compile surefire:test@fuzz-regression
- * -Dtest='ClaimAuthorityJazzerFuzzTest#verify' -Dsurefire.failIfNoSpecifiedTests=false}.
+ * -Dtest='ClaimAuthorityJazzerFuzzTest#verify' -Dsurefire.failIfNoSpecifiedTests=false} (add
+ * {@code -Djazzer.instrumentation_includes='dev.grapevine.**:org.bouncycastle.**'} so that coverage of
+ * BouncyCastle's parsers guides it too).
+ * A run lasts 5 minutes (Jazzer's default); for another length add
+ * {@code -Djazzer.internal.arg.0=fuzz -Djazzer.internal.arg.1=-max_total_time=<seconds>}. The fuzz
+ * JVM runs with a 256 KB stack (see the pom), so deep recursion shows up within 4 KB inputs.
  *
  * <p>Input ({@link #claim}): {@code [flags][n] signer(n) [s] signature(s) ([u16 c] certificate(c))? signedBytes},
  * cut short wherever the input ends; flag bit 0: a certificate is present, bit 1: a cache of one
