@@ -3,6 +3,7 @@ package dev.grapevine.agent;
 import dev.grapevine.crypto.Keyring;
 import dev.grapevine.crypto.KeyringFile;
 import dev.grapevine.crypto.KeyringFileException;
+import dev.grapevine.keyringtool.NodeSecurity;
 import dev.grapevine.membership.MembershipConfig;
 import dev.grapevine.serf.SerfConfig;
 import dev.grapevine.transport.GrapevineNode;
@@ -133,8 +134,8 @@ final class AgentCommand implements Callable<Integer> {
     CommandSpec spec;
 
     /** The TLS and signing flags, as given. */
-    AgentSecurity.Flags securityFlags() {
-        return new AgentSecurity.Flags(tls, tlsCa, tlsCert, tlsKey, signing, identityCert, identityKey);
+    NodeSecurity.Flags securityFlags() {
+        return new NodeSecurity.Flags(tls, tlsCa, tlsCert, tlsKey, signing, identityCert, identityKey);
     }
 
     /** Joins the seeds, up to {@code --join-attempts} times; false when every attempt failed. */
@@ -159,9 +160,9 @@ final class AgentCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        AgentSecurity security;
+        NodeSecurity security;
         try {
-            security = AgentSecurity.load(name, securityFlags());
+            security = NodeSecurity.load(name, securityFlags());
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
         }

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.grapevine.crypto.pki.ClusterCa;
 import dev.grapevine.crypto.pki.IssuedCertificate;
 import dev.grapevine.crypto.pki.KeyAlgorithm;
+import dev.grapevine.keyringtool.NodeSecurity;
 import dev.grapevine.transport.TlsMode;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintWriter;
@@ -23,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /** The agent's TLS and signing flags: what they load, and the clear refusals at start. */
-class AgentSecurityTest {
+class AgentSecurityFlagsTest {
     @TempDir
     Path dir;
     private ClusterCa ca;
@@ -47,18 +48,18 @@ class AgentSecurityTest {
         return write(file, ca.issue(name, alg, Duration.ofDays(1)));
     }
 
-    private static AgentSecurity.Flags flags(String tls, Path ca, Path[] node, String signing, Path[] identity) {
-        return new AgentSecurity.Flags(tls, ca, node == null ? null : node[0], node == null ? null : node[1], signing,
+    private static NodeSecurity.Flags flags(String tls, Path ca, Path[] node, String signing, Path[] identity) {
+        return new NodeSecurity.Flags(tls, ca, node == null ? null : node[0], node == null ? null : node[1], signing,
                 identity == null ? null : identity[0], identity == null ? null : identity[1]);
     }
 
-    private static String refusal(String name, AgentSecurity.Flags f) {
-        return assertThrows(IllegalArgumentException.class, () -> AgentSecurity.load(name, f)).getMessage();
+    private static String refusal(String name, NodeSecurity.Flags f) {
+        return assertThrows(IllegalArgumentException.class, () -> NodeSecurity.load(name, f)).getMessage();
     }
 
     @Test
     void offByDefault() {
-        AgentSecurity s = AgentSecurity.load("n1", flags(null, null, null, null, null));
+        NodeSecurity s = NodeSecurity.load("n1", flags(null, null, null, null, null));
         assertEquals(TlsMode.OFF, s.tlsMode());
         assertNull(s.tls());
         assertNull(s.identity());
@@ -69,7 +70,7 @@ class AgentSecurityTest {
     void tlsWithAnEcdsaCertificateAndSigningWithASeparateEd25519Identity() {
         Path[] node = issue("n1", "n1", KeyAlgorithm.ECDSA_P256);
         Path[] id = issue("n1-id", "n1", KeyAlgorithm.ED25519);
-        AgentSecurity s = AgentSecurity.load("n1", flags("required", caPem, node, "on", id));
+        NodeSecurity s = NodeSecurity.load("n1", flags("required", caPem, node, "on", id));
         assertEquals(TlsMode.REQUIRED, s.tlsMode());
         assertEquals("n1", s.tls().localName());
         assertEquals("n1", s.identity().nodeName());
@@ -80,7 +81,7 @@ class AgentSecurityTest {
     @Test
     void signingUsesTheNodeCertificateWhenItIsEd25519() {
         Path[] node = issue("n1", "n1", KeyAlgorithm.ED25519);
-        AgentSecurity s = AgentSecurity.load("n1", flags("off", caPem, node, "on", null));
+        NodeSecurity s = NodeSecurity.load("n1", flags("off", caPem, node, "on", null));
         assertEquals(TlsMode.OFF, s.tlsMode());
         assertEquals("n1", s.identity().nodeName());
         String m = refusal("n1", flags("off", caPem, issue("n1-ec", "n1", KeyAlgorithm.ECDSA_P256), "on", null));
@@ -162,8 +163,8 @@ class AgentSecurityTest {
         AgentCommand c = new AgentCommand();
         new CommandLine(c).parseArgs("--name", "n1", "--tls", "required", "--tls-ca", "ca.pem", "--tls-cert", "n1.pem",
                 "--tls-key", "n1-key.pem", "--signing", "on", "--identity-cert", "id.pem", "--identity-key", "id-key.pem");
-        AgentSecurity.Flags f = c.securityFlags();
-        assertEquals(new AgentSecurity.Flags("required", Path.of("ca.pem"), Path.of("n1.pem"), Path.of("n1-key.pem"),
+        NodeSecurity.Flags f = c.securityFlags();
+        assertEquals(new NodeSecurity.Flags("required", Path.of("ca.pem"), Path.of("n1.pem"), Path.of("n1-key.pem"),
                 "on", Path.of("id.pem"), Path.of("id-key.pem")), f);
         AgentCommand d = new AgentCommand();
         new CommandLine(d).parseArgs("--name", "n1");
