@@ -19,7 +19,7 @@ import picocli.CommandLine;
 /**
  * The TLS and signing flags the agent and the tool's live commands share: the node name taken
  * from the certificate when none is given, and the tool's own defaults (TLS implied by a
- * certificate). The agent's rules are tested in the agent module (AgentSecurityTest).
+ * certificate). The agent's rules are tested in the agent module (AgentSecurityFlagsTest).
  */
 class NodeSecurityTest {
     @TempDir
