@@ -56,6 +56,12 @@ interface AgentApi {
     /** The recent user events this node received, oldest first, bounded. */
     List<EventInfo> events();
 
+    /**
+     * Joins the cluster through {@code seeds} ({@code HOST:PORT} each) and returns how many addresses
+     * completed the state exchange; throws {@link dev.grapevine.transport.JoinException} when none did.
+     */
+    int join(List<String> seeds);
+
     /** Leaves gracefully; true when the leave propagated before the timeout. */
     boolean leave();
 }

@@ -2,6 +2,7 @@ package dev.grapevine.agent;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.grapevine.transport.JoinException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -32,6 +33,8 @@ import org.slf4j.LoggerFactory;
  * POST /v1/event      body = payload; ?name=NAME[&amp;coalesce=true]
  * POST /v1/query      body = payload; ?name=NAME[&amp;node=N...][&amp;tag=K:REGEX...][&amp;ack=true]
  *                     [&amp;timeout=2s][&amp;relay=R]  -> {"acks":[...],"responses":[{"from","payload"}]}
+ * POST /v1/join       ?addr=HOST:PORT[&amp;addr=...] joins through those seeds -> {"contacted":n};
+ *                     502 {"error"} naming each seed when none answered
  * POST /v1/leave      leaves gracefully -> {"left":true|false}
  * </pre>
  *
@@ -138,6 +141,11 @@ final class HttpApi implements AutoCloseable {
                         query(ex, q);
                     }
                 }
+                case "/v1/join" -> {
+                    if (expect(ex, method, "POST")) {
+                        join(ex, q.getOrDefault("addr", List.of()));
+                    }
+                }
                 case "/v1/leave" -> {
                     if (expect(ex, method, "POST")) {
                         boolean left = api.leave();
@@ -156,6 +164,19 @@ final class HttpApi implements AutoCloseable {
             error(ex, 500, e.getClass().getSimpleName() + ": " + e.getMessage());
         } finally {
             ex.close();
+        }
+    }
+
+    private void join(HttpExchange ex, List<String> seeds) throws IOException {
+        if (seeds.isEmpty()) {
+            error(ex, 400, "missing ?addr=HOST:PORT");
+            return;
+        }
+        try {
+            int contacted = api.join(seeds);
+            json(ex, 200, "{\"contacted\":" + contacted + "}");
+        } catch (JoinException e) {
+            error(ex, 502, e.getMessage());
         }
     }
 

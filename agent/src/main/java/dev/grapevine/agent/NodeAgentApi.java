@@ -123,6 +123,11 @@ final class NodeAgentApi implements AgentApi {
     }
 
     @Override
+    public int join(List<String> seeds) {
+        return node.join(seeds);
+    }
+
+    @Override
     public boolean leave() {
         return node.leave(LEAVE_TIMEOUT);
     }

@@ -4,6 +4,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.grapevine.transport.JoinException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -65,6 +66,15 @@ class HttpApiTest {
         }
 
         @Override
+        public int join(List<String> seeds) {
+            calls.add("join " + seeds);
+            if (seeds.contains("127.0.0.1:1")) {
+                throw new JoinException(List.of("127.0.0.1:1: connection refused"));
+            }
+            return seeds.size();
+        }
+
+        @Override
         public boolean leave() {
             calls.add("leave");
             return true;
@@ -116,9 +126,11 @@ class HttpApiTest {
                 new byte[0]);
         assertEquals(200, q.statusCode());
         assertEquals("{\"acks\":[\"a\"],\"responses\":[{\"from\":\"a\",\"payload\":\"eWVz\"}]}", q.body());
+        assertEquals("{\"contacted\":2}", post("/v1/join?addr=127.0.0.1:7946&addr=%5B%3A%3A1%5D:7947", new byte[0]).body());
         assertEquals("{\"left\":true}", post("/v1/leave", new byte[0]).body());
         assertEquals(List.of("broadcast broadcast hi", "event deploy v2 true",
-                "query who nodes=[a, b] tags={role=^web$} ack=true timeout=PT2S relay=1", "leave"), calls);
+                "query who nodes=[a, b] tags={role=^web$} ack=true timeout=PT2S relay=1",
+                "join [127.0.0.1:7946, [::1]:7947]", "leave"), calls);
     }
 
     @Test
@@ -131,7 +143,11 @@ class HttpApiTest {
         assertEquals(400, post("/v1/query?name=q&tag=nocolon", new byte[0]).statusCode());
         assertEquals(400, post("/v1/query?name=q&timeout=soon", new byte[0]).statusCode());
         assertEquals(413, post("/v1/broadcast", new byte[HttpApi.MAX_BODY + 1]).statusCode());
+        assertEquals(400, post("/v1/join", new byte[0]).statusCode(), "join needs an address");
         assertTrue(calls.isEmpty(), "nothing reached the node: " + calls);
+        HttpResponse<String> refused = post("/v1/join?addr=127.0.0.1:1", new byte[0]);
+        assertEquals(502, refused.statusCode());
+        assertTrue(refused.body().contains("127.0.0.1:1: connection refused"), refused.body());
     }
 
     @Test
