@@ -17,7 +17,7 @@ import java.util.function.BooleanSupplier;
 
 /**
  * The side-by-side cluster benchmark: the same scenarios on N HashiCorp Serf agents and on N
- * Grapevine nodes (Serf mode) on 127.0.0.1, alternating, at memberlist's {@code lan} settings, and
+ * Grapevine nodes (Serf mode, in this JVM or as one agent process each) on 127.0.0.1, alternating, at memberlist's {@code lan} settings, and
  * one table. For each N: join convergence (N idle nodes, then nodes 1..N-1 join node 0 at once;
  * until every node sees all N alive), a user event from node 0 reaching the others, an idle window
  * (CPU, memory, loopback bytes), a crash (kill -9 / close) and its detection, and a graceful leave
@@ -35,6 +35,9 @@ public final class ClusterBenchmark {
     private static final long SETTLE_BEFORE_IDLE_MS = 5_000;
     private static final long LEAVE_GRACE_MS = 2_000;
     private static final long POLL_MS = 20;
+
+    /** The systems --systems accepts. */
+    static final List<String> SYSTEMS = List.of("serf", "grapevine", "grapevine-agents");
 
     private static volatile Cluster current;
     private static volatile boolean stopping;
@@ -94,6 +97,12 @@ public final class ClusterBenchmark {
             System.exit(2);
             return;
         }
+        if (o.systems().contains("grapevine-agents") && !GrapevineAgentCluster.available()) {
+            System.err.println("grapevine-cluster-bench: the agent jar " + GrapevineAgentCluster.agentJar()
+                    + " is not there; build it first (mvn -q -DskipTests package)");
+            System.exit(2);
+            return;
+        }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             stopping = true;
             Cluster c = current;
@@ -123,7 +132,11 @@ public final class ClusterBenchmark {
                     if (stopping) {
                         return;
                     }
-                    Cluster c = system.equals("serf") ? new SerfCluster(o.keepLogs()) : new GrapevineCluster();
+                    Cluster c = switch (system) {
+                        case "serf" -> new SerfCluster(o.keepLogs());
+                        case "grapevine-agents" -> new GrapevineAgentCluster(o.keepLogs());
+                        default -> new GrapevineCluster();
+                    };
                     results.add(run(c, n, r, o, ticksPerSecond));
                 }
             }
@@ -183,8 +196,9 @@ public final class ClusterBenchmark {
                                 List<String> s = new ArrayList<>();
                                 for (String p : v.split(",")) {
                                     String x = p.trim();
-                                    if (!x.equals("serf") && !x.equals("grapevine")) {
-                                        throw new IllegalArgumentException("--systems takes serf and/or grapevine, got " + x);
+                                    if (!SYSTEMS.contains(x)) {
+                                        throw new IllegalArgumentException("--systems takes " + String.join(", ", SYSTEMS)
+                                                + "; got " + x);
                                     }
                                     if (!s.contains(x)) {
                                         s.add(x);
@@ -214,8 +228,10 @@ public final class ClusterBenchmark {
                   --sizes         cluster sizes, 3..200 each (default 5,20,50)
                   --rounds        repeat each size this many times, Serf then Grapevine each time (default 1)
                   --idle-seconds  the idle window (default 60)
-                  --systems       which to run (default serf,grapevine)
-                  --keep-logs     keep the Serf agents' log files (their directory is printed)
+                  --systems       which to run, in this order each round (default serf,grapevine):
+                                  serf, grapevine (N nodes in this JVM), grapevine-agents (N bin/grapevine
+                                  agent processes, driven through their HTTP API and stdout event lines)
+                  --keep-logs     keep the Serf and Grapevine agents' log files (their directory is printed)
                   --no-warmup     skip the throwaway Grapevine cycle (N=5) that loads and JIT-compiles the
                                   code before the first measured Grapevine run""";
     }

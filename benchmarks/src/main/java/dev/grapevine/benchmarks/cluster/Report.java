@@ -116,8 +116,11 @@ final class Report {
         b.append('\n').append(String.format(Locale.ROOT, """
                 Times in seconds from the cause (joins fired, event sent, kill -9 / close, leave started) to the
                 nodes' own reports: Serf agents' member/user-event log lines, timestamped as they arrive on each
-                agent's monitor stream; Grapevine nodes' Serf listener events. join: when each node first held
-                all N alive (50%%/99%% nearest rank over the N nodes). event: the N-1 other nodes. detect: the
+                agent's monitor stream; Grapevine nodes' Serf listener events; for grapevine-agents (one
+                bin/grapevine agent JVM per node, CPU and RSS per process as for Serf) the agents' stdout event
+                lines, timestamped as they arrive; each agent first joined itself once (a push/pull with its own
+                listener, no member added) to load and compile that code before the measured join. join: when
+                each node first held all N alive (50%%/99%% nearest rank over the N nodes). event: the N-1 other nodes. detect: the
                 N-1 other nodes reporting the killed node failed. leave: the N-2 others (not the killed node).
                 "-": not reached within the bound (join, event, detect %d s; leave %d s). Idle (%d s window,
                 after convergence): CPU is utime+stime from /proc, per agent for Serf, the whole JVM's divided
@@ -165,7 +168,7 @@ final class Report {
         m.put("false_failures", r.falseFailures);
         m.put("idle_window_s", r.idleWindowS);
         m.put("cpu_s_per_min_per_node", r.cpuPerNodeSMin);
-        m.put("cpu_basis", r.system.equals("serf") ? "per agent process utime+stime" : "JVM process utime+stime / N");
+        m.put("cpu_basis", r.system.equals("grapevine") ? "JVM process utime+stime / N" : "per agent process utime+stime");
         m.put("cpu_max_process_s_per_min", r.cpuMaxProcSMin);
         m.put("harness_jvm_cpu_s_per_min", r.harnessCpuSMin);
         if (r.memory != null) {
