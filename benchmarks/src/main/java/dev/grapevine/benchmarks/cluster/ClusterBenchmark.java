@@ -151,7 +151,7 @@ public final class ClusterBenchmark {
         List<Integer> sizes = List.of(5, 20, 50);
         int rounds = 1;
         int idle = 60;
-        List<String> systems = List.of("serf", "grapevine");
+        List<String> systems = SYSTEMS;
         boolean keepLogs = false;
         boolean warmup = true;
         for (int i = 0; i < args.length; i++) {
@@ -228,7 +228,7 @@ public final class ClusterBenchmark {
                   --sizes         cluster sizes, 3..200 each (default 5,20,50)
                   --rounds        repeat each size this many times, Serf then Grapevine each time (default 1)
                   --idle-seconds  the idle window (default 60)
-                  --systems       which to run, in this order each round (default serf,grapevine):
+                  --systems       which to run, in this order each round (default all three):
                                   serf, grapevine (N nodes in this JVM), grapevine-agents (N bin/grapevine
                                   agent processes, driven through their HTTP API and stdout event lines)
                   --keep-logs     keep the Serf and Grapevine agents' log files (their directory is printed)

@@ -40,6 +40,7 @@ final class GrapevineAgentCluster implements Cluster {
             + "-XX:CICompilerCount=1 -Xss512k -XX:MaxMetaspaceSize=64m -XX:ReservedCodeCacheSize=32m";
     private static final int START_BATCH = 6;
     private static final long READY_BOUND_S = 60;
+    private static final int START_ATTEMPTS = 3;
 
     private final List<Process> processes = new CopyOnWriteArrayList<>();
     private final List<String> names = new CopyOnWriteArrayList<>();
@@ -81,41 +82,52 @@ final class GrapevineAgentCluster implements Cluster {
     @Override
     public void start(int n, Observations obs) throws Exception {
         logDir = Files.createTempDirectory("grapevine-agents-");
-        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        String opts = System.getProperty("grapevine.agent.javaOpts", DEFAULT_JAVA_OPTS);
-        Path jar = agentJar();
         for (int i = 0; i < n; i++) {
             if (closed) {
                 throw new IllegalStateException("stopped");
             }
-            String name = String.format("gva-%02d", i);
-            int gossip = SerfAgents.freePort();
-            int api = SerfAgents.freePort();
-            List<String> cmd = new ArrayList<>();
-            cmd.add(javaBin);
-            for (String o : opts.trim().split("\\s+")) {
-                if (!o.isEmpty()) {
-                    cmd.add(o);
-                }
-            }
-            cmd.addAll(List.of("-jar", jar.toString(), "agent", "--name", name, "--bind", "127.0.0.1:" + gossip,
-                    "--http", "127.0.0.1:" + api, "--preset", "lan"));
-            Process p = new ProcessBuilder(cmd).redirectError(logDir.resolve(name + ".log").toFile()).start();
-            processes.add(p);
-            names.add(name);
-            gossipPorts.add(gossip);
-            httpPorts.add(api);
-            Thread reader = new Thread(() -> follow(p, name, obs), "stdout-" + name);
-            reader.setDaemon(true);
-            reader.start();
+            names.add(String.format("gva-%02d", i));
+            processes.add(launch(i, obs));
             if ((i + 1) % START_BATCH == 0 || i == n - 1) {
                 // Let each batch come up before the next: JVM start-up is CPU-bound.
                 for (int j = i - i % START_BATCH; j <= i; j++) {
-                    awaitReady(j);
+                    awaitReady(j, obs);
                     warmUp(j);
                 }
             }
         }
+    }
+
+    /**
+     * Starts agent {@code i} on two ports probed free, replacing an earlier attempt's ports. A
+     * probed port can be taken before the agent binds it (by the ephemeral ports of the many TCP
+     * connections around), so {@link #awaitReady} starts it again on fresh ports.
+     */
+    private Process launch(int i, Observations obs) throws IOException {
+        String name = names.get(i);
+        int gossip = SerfAgents.freePort();
+        int api = SerfAgents.freePort();
+        if (i < gossipPorts.size()) {
+            gossipPorts.set(i, gossip);
+            httpPorts.set(i, api);
+        } else {
+            gossipPorts.add(gossip);
+            httpPorts.add(api);
+        }
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        for (String o : System.getProperty("grapevine.agent.javaOpts", DEFAULT_JAVA_OPTS).trim().split("\\s+")) {
+            if (!o.isEmpty()) {
+                cmd.add(o);
+            }
+        }
+        cmd.addAll(List.of("-jar", agentJar().toString(), "agent", "--name", name, "--bind", "127.0.0.1:" + gossip,
+                "--http", "127.0.0.1:" + api, "--preset", "lan"));
+        Process p = new ProcessBuilder(cmd).redirectError(logDir.resolve(name + ".log").toFile()).start();
+        Thread reader = new Thread(() -> follow(p, name, obs), "stdout-" + name);
+        reader.setDaemon(true);
+        reader.start();
+        return p;
     }
 
     /**
@@ -147,27 +159,45 @@ final class GrapevineAgentCluster implements Cluster {
         }
     }
 
-    private void awaitReady(int i) throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(READY_BOUND_S);
-        Process p = processes.get(i);
-        while (!closed) {
-            if (!p.isAlive()) {
-                throw new IOException(names.get(i) + " exited with " + p.exitValue() + "; see " + logDir);
-            }
-            try {
-                HttpResponse<String> r = send(i, "GET", "/v1/health");
-                if (r.statusCode() == 200) {
-                    return;
+    private void awaitReady(int i, Observations obs) throws IOException, InterruptedException {
+        for (int attempt = 1; ; attempt++) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(READY_BOUND_S);
+            Process p = processes.get(i);
+            while (!closed && p.isAlive()) {
+                try {
+                    if (send(i, "GET", "/v1/health").statusCode() == 200) {
+                        return;
+                    }
+                } catch (IOException e) {
+                    // not listening yet
                 }
-            } catch (IOException e) {
-                // not listening yet
+                if (System.nanoTime() - deadline > 0) {
+                    throw new IOException(names.get(i) + " did not serve its HTTP API within " + READY_BOUND_S + " s");
+                }
+                Thread.sleep(50);
             }
-            if (System.nanoTime() - deadline > 0) {
-                throw new IOException(names.get(i) + " did not serve its HTTP API within " + READY_BOUND_S + " s");
+            if (closed) {
+                throw new IllegalStateException("stopped");
             }
-            Thread.sleep(50);
+            p.waitFor(5, TimeUnit.SECONDS);
+            String why = names.get(i) + " exited (" + (p.isAlive() ? "still running" : "status " + p.exitValue())
+                    + "): " + logTail(names.get(i));
+            if (attempt == START_ATTEMPTS) {
+                throw new IOException(why);
+            }
+            ClusterBenchmark.progress("  " + why + "; starting it again on other ports");
+            processes.set(i, launch(i, obs));
         }
-        throw new IllegalStateException("stopped");
+    }
+
+    /** The last lines of an agent's stderr log, on one line. */
+    private String logTail(String name) {
+        try {
+            List<String> lines = Files.readAllLines(logDir.resolve(name + ".log"), StandardCharsets.UTF_8);
+            return String.join(" / ", lines.subList(Math.max(0, lines.size() - 3), lines.size()));
+        } catch (IOException e) {
+            return "(no log: " + e.getMessage() + ")";
+        }
     }
 
     private HttpResponse<String> send(int i, String method, String pathAndQuery) throws IOException, InterruptedException {

@@ -75,7 +75,7 @@ class SummaryTest {
         assertEquals(List.of(5, 20, 50), o.sizes());
         assertEquals(1, o.rounds());
         assertEquals(60, o.idleSeconds());
-        assertEquals(List.of("serf", "grapevine"), o.systems());
+        assertEquals(List.of("serf", "grapevine", "grapevine-agents"), o.systems());
         o = ClusterBenchmark.parse(new String[] {"--sizes", "4,8", "--rounds", "2", "--idle-seconds", "5",
                 "--systems", "grapevine"});
         assertEquals(List.of(4, 8), o.sizes());
