@@ -103,9 +103,10 @@ class LossyRotationTest {
                 await("n1 to start", START_WAIT, () -> procs.log("n1", "err").contains("running on"));
             }
         }
-        // grapevine agent --join tries once (10 s) and exits 1 when no seed answered: with 19 JVMs
-        // starting at once on a small machine and 10% of TCP segments lost, a join can run out of
-        // time. Such an agent is started again, as a supervisor would (bounded, and reported).
+        // Each agent tries its join 3 times (--join-attempts) and exits 1 when no seed answered in
+        // any: with 19 JVMs starting at once on a small machine and 10% of TCP segments lost, all
+        // three can run out of time. Such an agent is started again, as a supervisor would
+        // (bounded, and reported).
         int[] restarts = {0};
         await("every agent to see all " + MEMBERS + " members", START_WAIT, () -> {
             for (int i = 0; i < agents.size(); i++) {
