@@ -141,7 +141,7 @@ class StreamPipelineJazzerFuzzTest {
         List<ByteBuf> inputs = new ArrayList<>();
         List<byte[]> replies = new ArrayList<>();
         int fed = 0;
-        boolean closedByRefusal;
+        boolean closedBeforeFinish;
         try {
             while (fed < data.length && ch.isOpen()) {
                 int n = Math.min(data.length - fed, 1 + rnd.nextInt(1 + rnd.nextInt(64)));
@@ -163,7 +163,7 @@ class StreamPipelineJazzerFuzzTest {
                     out.release();
                 }
             }
-            closedByRefusal = !ch.isOpen();
+            closedBeforeFinish = !ch.isOpen();
         } finally {
             ch.finishAndReleaseAll();
             for (ByteBuf b : inputs) {
@@ -178,7 +178,7 @@ class StreamPipelineJazzerFuzzTest {
 
         // the label header
         if (m.labelRefusal != null) {
-            assertTrue(closedByRefusal, "a refused label closes the channel: " + where);
+            assertTrue(closedBeforeFinish, "a refused label closes the channel: " + where);
             assertEquals(1, counters.envelopeRejections[m.labelRefusal.ordinal()], "label refusal counted: " + where);
         }
 
@@ -190,7 +190,7 @@ class StreamPipelineJazzerFuzzTest {
         }
         List<Rejection> frameRefusals = host.frameRefusals;
         if (m.frameRefusal != null) {
-            assertTrue(closedByRefusal, "a refused stream closes the channel: " + where);
+            assertTrue(closedBeforeFinish, "a refused stream closes the channel: " + where);
             assertEquals(List.of(m.frameRefusal), frameRefusals, "refusal reaches the core: " + where);
         } else {
             assertEquals(List.of(), frameRefusals, "no frame refusal: " + where);
@@ -204,7 +204,7 @@ class StreamPipelineJazzerFuzzTest {
             assertEquals(0, counters.keyringRequestsRefused);
         } else {
             byte[] first = m.frames.get(0);
-            assertTrue(closedByRefusal, "the stream is closed after its first message: " + where);
+            assertTrue(closedBeforeFinish, "the stream is closed after its first message: " + where);
             if (KeyringMessages.isKeyringMessage(first)) {
                 assertEquals(1, counters.keyringRequestsRefused, "keyring request refused: " + where);
                 assertEquals(List.of(), replies, "keyring request unanswered: " + where);
