@@ -32,7 +32,9 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
-import org.slf4j.LoggerFactory;
+import org.slf4j.Marker;
+import org.slf4j.event.Level;
+import org.slf4j.helpers.LegacyAbstractLogger;
 
 /**
  * Coverage-guided fuzz target (Jazzer) for the inbound stream pipeline as {@link StreamPipelines}
@@ -49,7 +51,8 @@ import org.slf4j.LoggerFactory;
  * the peer sends. Chunks are written while the channel is open, as a socket would deliver them.
  *
  * <p>Oracles, against a model built from {@link StreamFramer} and {@link GossipEnvelope} fed the
- * received bytes whole: no exception escapes the pipeline; the label is accepted exactly when the
+ * received bytes whole: no exception escapes the pipeline, nor reaches the stream handler (which
+ * would log it and close); the label is accepted exactly when the
  * header is complete and names "prod", and a refusal closes the channel before any frame and is
  * counted once by reason; the frames emitted are exactly the model's (same boundaries, same
  * bytes) and stop where it rejects; a framer refusal closes the channel, counts
@@ -80,8 +83,6 @@ class StreamPipelineJazzerFuzzTest {
     /** One per configuration, shared by all inputs, so that refusal logging stays rate-limited. */
     private static final EncryptedStreamEnvelope[] ENVELOPES = new EncryptedStreamEnvelope[4];
     private static final GossipEnvelope[] GOSSIP = new GossipEnvelope[4];
-    private static final RateLimitedLog LOG = new RateLimitedLog(
-            LoggerFactory.getLogger(StreamPipelineJazzerFuzzTest.class), TimeUnit.SECONDS.toNanos(10));
 
     static {
         EnvelopeRefusals refusals = new EnvelopeRefusals("fuzz");
@@ -129,12 +130,14 @@ class StreamPipelineJazzerFuzzTest {
                 .random(new SplittableRandom(1))
                 .build();
         core.start();
-        StreamPipelines pipelines = new StreamPipelines(core, envelope, counters, LOG, max, 8, TIMEOUT_NANOS,
-                c -> { });
+        RecordingLogger logger = new RecordingLogger();
+        StreamPipelines pipelines = new StreamPipelines(core, envelope, counters, new RateLimitedLog(logger, 0), max, 8,
+                TIMEOUT_NANOS, c -> { });
         PeerChannel ch = new PeerChannel();
         pipelines.initInbound(ch);
         List<Object> frames = new ArrayList<>();
-        ch.pipeline().addBefore(StreamPipelines.STREAM, "tap", new Tap(frames));
+        List<Throwable> caught = new ArrayList<>();
+        ch.pipeline().addBefore(StreamPipelines.STREAM, "tap", new Tap(frames, caught));
         ch.start();
         assertEquals(labelled, ch.pipeline().get(StreamLabelHandlers.NAME) != null, "label reader installed");
 
@@ -171,6 +174,11 @@ class StreamPipelineJazzerFuzzTest {
             }
         }
         ch.checkException();
+        // exceptions the stream handler would swallow (it logs "stream from ... failed: ..." and closes)
+        assertEquals(List.of(), caught, "exceptions from the label reader or frame decoder");
+        for (String line : logger.lines) {
+            assertFalse(line.startsWith("stream from ") && line.contains(" failed: "), "a handler threw: " + line);
+        }
 
         Model m = new Model(data, fed, labelled, max);
         String where = "flags=" + flags + " max=" + max + " fed=" + fed + "/" + data.length;
@@ -279,20 +287,73 @@ class StreamPipelineJazzerFuzzTest {
     }
 
     /**
-     * Records each frame the decoder emits and passes it on to the stream handler. (It does not
-     * assert: a throw here would reach the stream handler's exceptionCaught, not the test.)
+     * Records each frame the decoder emits, and each exception from the handlers before it, and
+     * passes them on to the stream handler. (It does not assert: a throw here would reach the
+     * stream handler's exceptionCaught, which logs and closes, not the test.)
      */
     private static final class Tap extends ChannelInboundHandlerAdapter {
         private final List<Object> frames;
+        private final List<Throwable> caught;
 
-        Tap(List<Object> frames) {
+        Tap(List<Object> frames, List<Throwable> caught) {
             this.frames = frames;
+            this.caught = caught;
         }
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             frames.add(msg instanceof byte[] b ? b.clone() : msg.getClass().getName());
             ctx.fireChannelRead(msg);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            caught.add(cause);
+            ctx.fireExceptionCaught(cause);
+        }
+    }
+
+    /**
+     * The pipeline's log, recorded and never printed (every line: the rate limit is 0), so that an
+     * exception the stream handler caught and logged is seen.
+     */
+    private static final class RecordingLogger extends LegacyAbstractLogger {
+        final List<String> lines = new ArrayList<>();
+
+        @Override
+        public boolean isTraceEnabled() {
+            return false;
+        }
+
+        @Override
+        public boolean isDebugEnabled() {
+            return true;
+        }
+
+        @Override
+        public boolean isInfoEnabled() {
+            return true;
+        }
+
+        @Override
+        public boolean isWarnEnabled() {
+            return true;
+        }
+
+        @Override
+        public boolean isErrorEnabled() {
+            return true;
+        }
+
+        @Override
+        protected String getFullyQualifiedCallerName() {
+            return null;
+        }
+
+        @Override
+        protected void handleNormalizedLoggingCall(Level level, Marker marker, String msg, Object[] arguments,
+                                                   Throwable throwable) {
+            lines.add(msg);
         }
     }
 
