@@ -1,5 +1,11 @@
 package dev.grapevine.benchmarks.cluster;
 
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -51,6 +57,57 @@ interface Cluster extends AutoCloseable {
     /** Stops every node and process this cluster started; idempotent. */
     @Override
     void close();
+
+    /** CPU ticks of each live process, by node name (for clusters of one process per node). */
+    static Map<String, Long> cpuTicksPerProcess(Map<String, Process> processes) {
+        Map<String, Long> out = new LinkedHashMap<>();
+        processes.forEach((name, p) -> {
+            if (p.isAlive()) {
+                long t = ProcStats.cpuTicks(p.pid());
+                if (t >= 0) {
+                    out.put(name, t);
+                }
+            }
+        });
+        return out;
+    }
+
+    /** Mean and largest VmRSS over the live processes (for clusters of one process per node). */
+    static Memory rssPerProcess(Collection<Process> processes) {
+        long sum = 0;
+        long max = 0;
+        int count = 0;
+        for (Process p : processes) {
+            if (p.isAlive()) {
+                long kb = ProcStats.vmRssKb(p.pid());
+                if (kb >= 0) {
+                    sum += kb;
+                    max = Math.max(max, kb);
+                    count++;
+                }
+            }
+        }
+        return new Memory(count == 0 ? -1 : sum / 1024.0 / count, "RSS", max / 1024.0, -1, -1);
+    }
+
+    /**
+     * At close: prints where the agents' logs are when {@code keep}, else deletes the files matching
+     * {@code glob} in {@code dir} and then {@code dir} (left as it is when anything else is in it).
+     */
+    static void keepOrDeleteLogs(Path dir, String glob, boolean keep, String what) {
+        if (keep) {
+            System.err.println(what + " logs kept in " + dir);
+            return;
+        }
+        try (DirectoryStream<Path> logs = Files.newDirectoryStream(dir, glob)) {
+            for (Path log : logs) {
+                Files.deleteIfExists(log);
+            }
+            Files.deleteIfExists(dir);
+        } catch (IOException e) {
+            // leave what is left
+        }
+    }
 
     /**
      * Memory per node.

@@ -268,35 +268,16 @@ final class GrapevineAgentCluster implements Cluster {
 
     @Override
     public Map<String, Long> cpuTicks() {
-        Map<String, Long> out = new LinkedHashMap<>();
+        Map<String, Process> byName = new LinkedHashMap<>();
         for (int i = 0; i < processes.size(); i++) {
-            Process p = processes.get(i);
-            if (p.isAlive()) {
-                long t = ProcStats.cpuTicks(p.pid());
-                if (t >= 0) {
-                    out.put(names.get(i), t);
-                }
-            }
+            byName.put(names.get(i), processes.get(i));
         }
-        return out;
+        return Cluster.cpuTicksPerProcess(byName);
     }
 
     @Override
     public Memory memory() {
-        long sum = 0;
-        long max = 0;
-        int count = 0;
-        for (Process p : processes) {
-            if (p.isAlive()) {
-                long kb = ProcStats.vmRssKb(p.pid());
-                if (kb >= 0) {
-                    sum += kb;
-                    max = Math.max(max, kb);
-                    count++;
-                }
-            }
-        }
-        return new Memory(count == 0 ? -1 : sum / 1024.0 / count, "RSS", max / 1024.0, -1, -1);
+        return Cluster.rssPerProcess(processes);
     }
 
     @Override
@@ -320,18 +301,7 @@ final class GrapevineAgentCluster implements Cluster {
         }
         Path dir = logDir;
         if (dir != null) {
-            if (keepLogs) {
-                System.err.println("grapevine agent logs kept in " + dir);
-            } else {
-                try (var logs = Files.newDirectoryStream(dir, "gva-*.log")) {
-                    for (Path log : logs) {
-                        Files.deleteIfExists(log);
-                    }
-                    Files.deleteIfExists(dir);
-                } catch (IOException e) {
-                    // leave what is left
-                }
-            }
+            Cluster.keepOrDeleteLogs(dir, "gva-*.log", keepLogs, "grapevine agent");
         }
     }
 }

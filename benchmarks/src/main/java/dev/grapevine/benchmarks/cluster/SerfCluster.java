@@ -3,9 +3,6 @@ package dev.grapevine.benchmarks.cluster;
 import dev.grapevine.agent.SerfAgents;
 import dev.grapevine.agent.SerfAgents.Agent;
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -132,34 +129,16 @@ final class SerfCluster implements Cluster {
 
     @Override
     public Map<String, Long> cpuTicks() {
-        Map<String, Long> out = new LinkedHashMap<>();
+        Map<String, Process> byName = new LinkedHashMap<>();
         for (Agent a : agents) {
-            if (a.process.isAlive()) {
-                long t = ProcStats.cpuTicks(a.process.pid());
-                if (t >= 0) {
-                    out.put(a.name, t);
-                }
-            }
+            byName.put(a.name, a.process);
         }
-        return out;
+        return Cluster.cpuTicksPerProcess(byName);
     }
 
     @Override
     public Memory memory() {
-        long sum = 0;
-        long max = 0;
-        int count = 0;
-        for (Agent a : agents) {
-            if (a.process.isAlive()) {
-                long kb = ProcStats.vmRssKb(a.process.pid());
-                if (kb >= 0) {
-                    sum += kb;
-                    max = Math.max(max, kb);
-                    count++;
-                }
-            }
-        }
-        return new Memory(count == 0 ? -1 : sum / 1024.0 / count, "RSS", max / 1024.0, -1, -1);
+        return Cluster.rssPerProcess(agents.stream().map(a -> a.process).toList());
     }
 
     @Override
@@ -191,21 +170,9 @@ final class SerfCluster implements Cluster {
             }
         }
         if (!agents.isEmpty()) {
-            Path dir = agents.get(0).log.getParent();
-            if (keepLogs) {
-                System.err.println("serf agent logs kept in " + dir);
-            } else {
-                // The fixture's own temporary directory: our agents' logs, and that of an agent whose
-                // start was cut short (not in our list yet).
-                try (DirectoryStream<Path> logs = Files.newDirectoryStream(dir, "serf-*.log")) {
-                    for (Path log : logs) {
-                        Files.deleteIfExists(log);
-                    }
-                    Files.deleteIfExists(dir);
-                } catch (IOException e) {
-                    // leave what is left
-                }
-            }
+            // The fixture's own temporary directory: our agents' logs, and that of an agent whose
+            // start was cut short (not in our list yet).
+            Cluster.keepOrDeleteLogs(agents.get(0).log.getParent(), "serf-*.log", keepLogs, "serf agent");
         }
     }
 }
